@@ -1,0 +1,1 @@
+//! The plugin C ABI (in progress).
