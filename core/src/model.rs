@@ -116,6 +116,22 @@ pub trait Model: Sized + Send + 'static {
     }
 }
 
+/// The cells a mean-only model predicts: each query's profile repeated
+/// `n_cells` times, in query order (one profile per query).
+pub fn cells_from_profiles(queries: &[Query], profiles: &[Vec<f64>]) -> Result<Matrix, ModelError> {
+    let cols = profiles.first().map_or(0, Vec::len);
+    let mut data = Vec::new();
+    for (q, profile) in queries.iter().zip(profiles) {
+        if profile.len() != cols {
+            return Err(ModelError::Failed(format!("profiles of {} and {cols} features", profile.len())));
+        }
+        for _ in 0..q.n_cells {
+            data.extend(profile.iter().map(|&v| v as f32));
+        }
+    }
+    Matrix::new(data.len() / cols.max(1), cols, data).map_err(|e| ModelError::Failed(e.to_string()))
+}
+
 /// Reads hyperparameters from TOML text, naming the offending key on error.
 pub fn parse_hyperparameters<H: DeserializeOwned + Default>(toml_text: &str) -> Result<H, ModelError> {
     if toml_text.trim().is_empty() {

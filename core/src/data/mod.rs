@@ -8,11 +8,13 @@
 mod matrix;
 mod observations;
 mod perturbation;
+mod profiles;
 mod split;
 mod truth;
 
 pub use matrix::{Matrix, MatrixError};
 pub use observations::{Dataset, Observations, ObservationsError};
+pub use profiles::{ConditionMean, ControlMeans};
 pub use perturbation::{Perturbation, PerturbationParseError};
 pub use split::{Split, SplitSpec};
 pub use truth::{Edge, GroundTruth, LatentBlock, LatentGraph, Simulation};

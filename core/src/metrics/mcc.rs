@@ -1,7 +1,309 @@
-use crate::metric::*;
+//! The mean correlation coefficient (MCC): how well estimated latents
+//! recover the true ones up to permutation and per-latent rescaling, the
+//! indeterminacy identifiability results allow.
+//!
+//! Conventions:
+//! - The Pearson correlation between every true latent (d columns) and
+//!   every estimated latent (k columns) is computed in f64; the absolute
+//!   values are matched one-to-one by maximum total weight (Hungarian
+//!   algorithm, `lsap`), and MCC is the mean of the matched |corr|, in [0, 1].
+//! - When d != k the matching covers min(d, k) pairs and the mean is over
+//!   those pairs. TDRL instead pads the truth with random-noise columns; we
+//!   do not, so surplus estimated latents are not penalised and a model with
+//!   fewer latents than the truth is scored only on those it has: read MCC
+//!   together with d and k.
+//! - A constant column (zero variance) has correlation 0 with everything,
+//!   so a collapsed latent scores 0 instead of making MCC NaN.
+//! - Fewer than 2 rows (overall or at a time point) is
+//!   [`MetricError::Undefined`], never NaN; so are non-finite latents.
+//! - Per time point, the matching is redone on the encoded rows at that
+//!   time point, so it can differ from the overall matching.
+
+use super::stats;
+use crate::data::Matrix;
+use crate::metric::{Metric, MetricError, MetricInput, MetricNeeds, MetricValue};
+use std::collections::BTreeMap;
+
+const NAME: &str = "mcc";
+
+/// The `mcc` metric: [`mcc`] between the true latents of the encoded rows
+/// and the model's estimate, overall and at each time point.
 pub struct Mcc;
+
+/// A true latent matched to an estimated latent.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MatchedPair {
+    /// Column of the true latents.
+    pub truth: usize,
+    /// Column of the estimated latents.
+    pub estimate: usize,
+    /// |Pearson correlation| of the two columns.
+    pub abs_corr: f64,
+}
+
+/// The MCC and the matching it averages, in increasing order of `truth`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Matching {
+    pub mcc: f64,
+    pub pairs: Vec<MatchedPair>,
+}
+
+fn undefined(reason: String) -> MetricError {
+    MetricError::Undefined { metric: NAME, reason }
+}
+
+/// Prefixes the reason of an error at time point `t` with it.
+fn at_time_point(error: MetricError, t: u32) -> MetricError {
+    match error {
+        MetricError::Undefined { metric, reason } => {
+            MetricError::Undefined { metric, reason: format!("time point {t}: {reason}") }
+        }
+        other => other,
+    }
+}
+
+/// The MCC between `truth` (rows x d) and `estimate` (rows x k), whose rows
+/// are the same observations in the same order; see the module doc for the
+/// conventions.
+pub fn mcc(truth: &Matrix, estimate: &Matrix) -> Result<Matching, MetricError> {
+    let (n, d, k) = (truth.rows(), truth.cols(), estimate.cols());
+    if estimate.rows() != n {
+        return Err(undefined(format!("the estimate has {} rows but the true latents have {n}", estimate.rows())));
+    }
+    if n < 2 {
+        return Err(undefined(format!("correlation needs at least 2 rows, got {n}")));
+    }
+    if d == 0 || k == 0 {
+        return Err(undefined(format!("needs at least one latent on each side, got {d} true and {k} estimated")));
+    }
+    for (side, m) in [("true", truth), ("estimated", estimate)] {
+        if !m.all_finite() {
+            return Err(undefined(format!("the {side} latents have non-finite values")));
+        }
+    }
+    let truth_cols: Vec<Vec<f64>> = (0..d).map(|j| truth.column_f64(j)).collect();
+    let estimate_cols: Vec<Vec<f64>> = (0..k).map(|j| estimate.column_f64(j)).collect();
+    // Row-major d x k, the layout lsap expects.
+    let abs_corr: Vec<f64> =
+        truth_cols.iter().flat_map(|t| estimate_cols.iter().map(move |e| stats::pearson(t, e).abs())).collect();
+    let (rows, cols) =
+        lsap::solve(d, k, &abs_corr, true).map_err(|e| undefined(format!("the matching failed: {e:?}")))?;
+    let pairs: Vec<MatchedPair> = rows
+        .into_iter()
+        .zip(cols)
+        .map(|(i, j)| MatchedPair { truth: i, estimate: j, abs_corr: abs_corr[i * k + j] })
+        .collect();
+    let matched: Vec<f64> = pairs.iter().map(|p| p.abs_corr).collect();
+    let mcc = stats::mean(&matched).ok_or_else(|| undefined("the matching paired no latents".to_string()))?;
+    Ok(Matching { mcc, pairs })
+}
+
 impl Metric for Mcc {
-    fn name(&self) -> &'static str { "mcc" }
-    fn needs(&self) -> MetricNeeds { MetricNeeds::Latents }
-    fn compute(&self, _input: &MetricInput<'_>) -> Result<Vec<MetricValue>, MetricError> { Err(MetricError::Undefined { metric: "mcc", reason: "stub".into() }) }
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn needs(&self) -> MetricNeeds {
+        MetricNeeds::Latents
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Vec<MetricValue>, MetricError> {
+        let estimate = &input.latents.ok_or(MetricError::MissingInput { metric: NAME, what: "latents" })?.latents;
+        let rows = input.encoded_rows;
+        if estimate.rows() != rows.len() {
+            return Err(undefined(format!(
+                "the estimate has {} rows but {} rows were encoded",
+                estimate.rows(),
+                rows.len()
+            )));
+        }
+        let time_of = input.dataset.observations.time_point();
+        let limit = time_of.len().min(input.truth.latents.rows());
+        if let Some(bad) = rows.iter().find(|&&r| r >= limit) {
+            return Err(undefined(format!(
+                "encoded row {bad} is out of range ({} observations, {} rows of true latents)",
+                time_of.len(),
+                input.truth.latents.rows()
+            )));
+        }
+        let truth = input.truth.latents.select_rows(rows);
+        let mut values = vec![MetricValue { time_point: None, value: mcc(&truth, estimate)?.mcc }];
+
+        // Positions within the encoded rows (not dataset rows), so truth and
+        // estimate are selected alike.
+        let mut positions_at: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        for (position, &row) in rows.iter().enumerate() {
+            positions_at.entry(time_of[row]).or_default().push(position);
+        }
+        for (t, positions) in positions_at {
+            let matching = mcc(&truth.select_rows(&positions), &estimate.select_rows(&positions))
+                .map_err(|e| at_time_point(e, t))?;
+            values.push(MetricValue { time_point: Some(t), value: matching.mcc });
+        }
+        Ok(values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::LatentBlock;
+    use crate::metrics::test_data;
+    use crate::model::LatentEstimate;
+    use proptest::prelude::*;
+
+    fn matrix(rows: &[&[f32]]) -> Matrix {
+        Matrix::from_rows(rows, rows.first().map_or(0, |r| r.len())).unwrap()
+    }
+
+    /// Column `j` of the result is column `perm[j]` of `m` times `scale[j]`.
+    fn permute_and_scale(m: &Matrix, perm: &[usize], scale: &[f32]) -> Matrix {
+        let rows: Vec<Vec<f32>> =
+            (0..m.rows()).map(|i| perm.iter().zip(scale).map(|(&p, &s)| m.get(i, p) * s).collect()).collect();
+        Matrix::from_rows(&rows, perm.len()).unwrap()
+    }
+
+    #[test]
+    fn matches_each_latent_to_its_best_partner() {
+        let truth = matrix(&[&[1.0, 0.0], &[2.0, 1.0], &[3.0, 0.0], &[4.0, 1.0]]);
+        // Column 0 tracks truth column 1 exactly; column 1 is truth column 0 with noise.
+        let estimate = matrix(&[&[0.0, 1.0], &[2.0, 2.5], &[0.0, 2.5], &[2.0, 4.0]]);
+        let m = mcc(&truth, &estimate).unwrap();
+        assert_eq!(m.pairs.iter().map(|p| (p.truth, p.estimate)).collect::<Vec<_>>(), vec![(0, 1), (1, 0)]);
+        let r = stats::pearson(&[1.0, 2.0, 3.0, 4.0], &[1.0, 2.5, 2.5, 4.0]);
+        assert!((m.mcc - (1.0 + r) / 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn unequal_dimensions_match_min_d_k_pairs() {
+        let truth = matrix(&[&[1.0, 5.0, 0.0], &[2.0, 3.0, 1.0], &[3.0, 4.0, 0.0], &[4.0, 1.0, 1.0]]);
+        let one = permute_and_scale(&truth, &[1], &[-2.0]);
+        let m = mcc(&truth, &one).unwrap();
+        assert_eq!(m.pairs.len(), 1);
+        assert_eq!((m.pairs[0].truth, m.pairs[0].estimate), (1, 0));
+        assert!((m.mcc - 1.0).abs() < 1e-12);
+        // The other way round: one true latent, three estimated.
+        let m = mcc(&one, &truth).unwrap();
+        assert_eq!((m.pairs.len(), m.pairs[0].truth, m.pairs[0].estimate), (1, 0, 1));
+    }
+
+    #[test]
+    fn constant_column_scores_zero() {
+        let truth = matrix(&[&[1.0, 2.0], &[2.0, 1.0], &[3.0, 3.0]]);
+        let estimate = matrix(&[&[0.1, 1.0], &[0.1, 2.0], &[0.1, 3.0]]);
+        let m = mcc(&truth, &estimate).unwrap();
+        assert_eq!(m.pairs.iter().map(|p| p.abs_corr).collect::<Vec<_>>(), vec![1.0, 0.0]);
+        assert_eq!(m.mcc, 0.5);
+    }
+
+    #[test]
+    fn too_few_rows_or_latents_is_undefined() {
+        let one_row = matrix(&[&[1.0, 2.0]]);
+        let err = mcc(&one_row, &one_row).unwrap_err();
+        assert_eq!(err.to_string(), "mcc: correlation needs at least 2 rows, got 1");
+        assert!(mcc(&Matrix::zeros(3, 0), &Matrix::zeros(3, 2)).is_err());
+        assert!(mcc(&Matrix::zeros(3, 1), &Matrix::zeros(2, 1)).is_err());
+        let nan = matrix(&[&[1.0], &[f32::NAN]]);
+        assert!(mcc(&matrix(&[&[1.0], &[2.0]]), &nan).unwrap_err().to_string().contains("non-finite"));
+    }
+
+    #[test]
+    fn compute_reports_overall_then_each_time_point() {
+        // Rows 0..6 at time points [0, 1, 0, 1, 1, 0]; rows 4 and 1 are not encoded.
+        let latents = matrix(&[&[1.0, 0.5], &[9.0, 9.0], &[2.0, 0.1], &[3.0, 2.0], &[9.0, 9.0], &[4.0, 1.0]]);
+        let dataset = test_data::dataset(Matrix::zeros(6, 1), vec![0, 1, 0, 1, 1, 0], vec![0; 6]);
+        let truth = test_data::truth(latents.clone());
+        // The estimate is the truth with columns swapped and rescaled.
+        let estimate_of = |rows: &[usize]| LatentEstimate {
+            latents: permute_and_scale(&latents.select_rows(rows), &[1, 0], &[3.0, -1.0]),
+            blocks: vec![LatentBlock::Unlabelled; 2],
+        };
+        let compute = |rows: &[usize]| {
+            let estimate = estimate_of(rows);
+            Mcc.compute(&MetricInput {
+                dataset: &dataset,
+                truth: &truth,
+                encoded_rows: rows,
+                latents: Some(&estimate),
+                predictions: None,
+            })
+        };
+        // Time point 1 has a single encoded row (3), too few to correlate.
+        let err = compute(&[5, 0, 3, 2]).unwrap_err();
+        assert_eq!(err.to_string(), "mcc: time point 1: correlation needs at least 2 rows, got 1");
+
+        let values = compute(&[5, 0, 3, 2, 1]).unwrap();
+        let times: Vec<Option<u32>> = values.iter().map(|v| v.time_point).collect();
+        assert_eq!(times, vec![None, Some(0), Some(1)]);
+        assert!(values.iter().all(|v| (v.value - 1.0).abs() < 1e-12), "{values:?}");
+    }
+
+    #[test]
+    fn compute_names_missing_latents_and_bad_rows() {
+        let dataset = test_data::dataset(Matrix::zeros(3, 1), vec![0; 3], vec![0; 3]);
+        let truth = test_data::truth(Matrix::zeros(3, 1));
+        let input =
+            MetricInput { dataset: &dataset, truth: &truth, encoded_rows: &[0, 7], latents: None, predictions: None };
+        assert_eq!(Mcc.compute(&input), Err(MetricError::MissingInput { metric: "mcc", what: "latents" }));
+        let estimate = LatentEstimate { latents: Matrix::zeros(2, 1), blocks: vec![LatentBlock::Unlabelled] };
+        let err = Mcc.compute(&MetricInput { latents: Some(&estimate), ..input }).unwrap_err();
+        assert!(err.to_string().contains("encoded row 7 is out of range"), "{err}");
+    }
+
+    /// A rows x cols matrix of values in [-10, 10].
+    fn any_matrix(rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) -> impl Strategy<Value = Matrix> {
+        (rows, cols).prop_flat_map(|(r, c)| {
+            prop::collection::vec(-10.0f32..10.0, r * c).prop_map(move |v| Matrix::new(r, c, v).unwrap())
+        })
+    }
+
+    /// A shuffled 0..k with a power-of-two scale of either sign per column:
+    /// such scales are exact in f32, so MCC must not move at all.
+    fn permutation_and_scales(k: usize) -> impl Strategy<Value = (Vec<usize>, Vec<f32>)> {
+        (
+            Just((0..k).collect::<Vec<_>>()).prop_shuffle(),
+            prop::collection::vec((-3i32..=3, any::<bool>()), k)
+                .prop_map(|v| v.into_iter().map(|(e, neg)| if neg { -(2f32.powi(e)) } else { 2f32.powi(e) }).collect()),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn mcc_lies_in_unit_interval(truth in any_matrix(2..12, 1..5), k in 1usize..5, shift in 0usize..12) {
+            // Estimated columns are columns of the truth plus a constant one, to mix in degenerate cases.
+            let rows: Vec<Vec<f32>> = (0..truth.rows())
+                .map(|i| (0..k).map(|j| if j == 0 { 1.5 } else { truth.get((i + shift) % truth.rows(), j % truth.cols()) }).collect())
+                .collect();
+            let estimate = Matrix::from_rows(&rows, k).unwrap();
+            let m = mcc(&truth, &estimate).unwrap();
+            prop_assert!((0.0..=1.0).contains(&m.mcc), "{}", m.mcc);
+            prop_assert_eq!(m.pairs.len(), truth.cols().min(k));
+        }
+
+        #[test]
+        fn permuted_scaled_copy_scores_one(
+            (truth, (perm, scale)) in any_matrix(3..30, 1..6).prop_flat_map(|t| { let d = t.cols(); (Just(t), permutation_and_scales(d)) })
+        ) {
+            prop_assume!((0..truth.cols()).all(|j| !stats::is_constant(&truth.column_f64(j))));
+            let m = mcc(&truth, &permute_and_scale(&truth, &perm, &scale)).unwrap();
+            prop_assert!((m.mcc - 1.0).abs() < 1e-9, "{}", m.mcc);
+            for p in &m.pairs {
+                prop_assert_eq!(perm[p.estimate], p.truth);
+            }
+        }
+
+        #[test]
+        fn invariant_to_permuting_and_rescaling_the_estimate(
+            (truth, estimate, (perm, scale)) in (3usize..30, 1usize..5, 1usize..5).prop_flat_map(|(n, d, k)| {
+                (any_matrix(n..n + 1, d..d + 1), any_matrix(n..n + 1, k..k + 1), permutation_and_scales(k))
+            })
+        ) {
+            let before = mcc(&truth, &estimate).unwrap().mcc;
+            let after = mcc(&truth, &permute_and_scale(&estimate, &perm, &scale)).unwrap().mcc;
+            prop_assert!((before - after).abs() < 1e-12, "{before} vs {after}");
+            // Swapping the roles of truth and estimate does not change it either.
+            let swapped = mcc(&estimate, &truth).unwrap().mcc;
+            prop_assert!((before - swapped).abs() < 1e-12, "{before} vs {swapped}");
+        }
+    }
 }

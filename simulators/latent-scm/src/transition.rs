@@ -1,0 +1,140 @@
+//! The unperturbed mechanism of the dynamic latents (TDRL's transition):
+//!
+//! z_t = LReLU(eps_t + sum_{l=1..lags} LReLU(z_{t-l} W_l)),
+//! eps_t ~ N(0, transition_noise^2 I),
+//!
+//! with z_{t-l} a row vector, so W_l[j, i] is the effect of latent j, l steps
+//! back, on latent i. Entries of W_l are drawn U(-1, 1) and each column
+//! (all inputs of one latent) is scaled to unit norm, as in TDRL. TDRL also
+//! keeps a draw only if its condition number is in the best quarter of 10^4
+//! draws; this crate skips that filter, so some seeds give less
+//! well-conditioned transitions.
+
+use bevy_ecs::prelude::*;
+use citebench_core::data::Edge;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::activation::leaky_relu;
+use crate::stream::{Draw, Streams, standard_normal};
+use crate::unit::{DynamicLatents, UnitId};
+use crate::world::{Clock, Parallelism, Phase, SimPlugin, for_each_unit};
+
+/// The parameters of the transition: a resource of the world.
+#[derive(Resource, Clone, Debug, PartialEq)]
+pub(crate) struct Transition {
+    n: usize,
+    /// `weights[l - 1][j * n + i]` = W_l[j, i].
+    weights: Vec<Vec<f32>>,
+    noise_std: f32,
+}
+
+impl Transition {
+    /// Draws the lagged weights for `n` latents and `lags` lags.
+    pub(crate) fn draw(n: usize, lags: usize, noise_std: f32, rng: &mut ChaCha8Rng) -> Self {
+        let weights = (0..lags)
+            .map(|_| {
+                let mut w: Vec<f32> = (0..n * n).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+                for i in 0..n {
+                    let norm = (0..n).map(|j| w[j * n + i].powi(2)).sum::<f32>().sqrt();
+                    // A column is all zeros with probability zero; leaving it
+                    // unscaled then is the only sensible choice anyway.
+                    if norm > 0.0 {
+                        (0..n).for_each(|j| w[j * n + i] /= norm);
+                    }
+                }
+                w
+            })
+            .collect();
+        Self { n, weights, noise_std }
+    }
+
+    /// The lagged edges j -> i wherever W_l[j, i] != 0, numbered from
+    /// `offset` (the number of invariant latents, which come first).
+    pub(crate) fn edges(&self, offset: usize) -> Vec<Edge> {
+        let n = self.n;
+        let mut edges = Vec::new();
+        for (l, w) in self.weights.iter().enumerate() {
+            for j in 0..n {
+                for i in 0..n {
+                    if w[j * n + i] != 0.0 {
+                        edges.push(Edge { from: offset + j, to: offset + i, lag: l as u32 + 1 });
+                    }
+                }
+            }
+        }
+        edges
+    }
+
+    /// z_t from the history (newest first) and the noise eps_t.
+    pub(crate) fn step(&self, history: &[f32], noise: &[f32]) -> Vec<f32> {
+        let n = self.n;
+        let mut z = noise.to_vec();
+        for (w, past) in self.weights.iter().zip(history.chunks_exact(n)) {
+            for (i, z_i) in z.iter_mut().enumerate() {
+                let pre: f32 = past.iter().enumerate().map(|(j, &z_j)| z_j * w[j * n + i]).sum();
+                *z_i += leaky_relu(pre);
+            }
+        }
+        z.iter_mut().for_each(|z_i| *z_i = leaky_relu(*z_i));
+        z
+    }
+
+    /// eps_t for one unit at one time point, from that unit's stream.
+    pub(crate) fn noise(&self, streams: &Streams, unit: u64, time_point: u32) -> Vec<f32> {
+        let mut rng = streams.unit(Draw::TransitionNoise, unit, time_point);
+        (0..self.n).map(|_| self.noise_std * standard_normal(&mut rng)).collect()
+    }
+}
+
+/// Moves every unit's dynamic latents one step with the unperturbed mechanism.
+fn advance(
+    mut units: Query<(&UnitId, &mut DynamicLatents)>,
+    transition: Res<Transition>,
+    streams: Res<Streams>,
+    clock: Res<Clock>,
+    parallelism: Res<Parallelism>,
+) {
+    let (transition, streams, time_point) = (&*transition, *streams, clock.time_point);
+    for_each_unit(&mut units, *parallelism, move |(unit, mut latents)| {
+        let noise = transition.noise(&streams, unit.0, time_point);
+        let z = transition.step(latents.history(), &noise);
+        latents.push(&z);
+    });
+}
+
+/// Inserts the transition's parameters and its system.
+pub(crate) fn plugin(transition: Transition) -> impl SimPlugin {
+    move |world: &mut World, schedule: &mut Schedule| {
+        world.insert_resource(transition.clone());
+        schedule.add_systems(advance.in_set(Phase::Transition));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn columns_have_unit_norm_and_every_entry_is_an_edge() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let t = Transition::draw(3, 2, 0.1, &mut rng);
+        for w in &t.weights {
+            for i in 0..3 {
+                let norm: f32 = (0..3).map(|j| w[j * 3 + i].powi(2)).sum();
+                assert!((norm - 1.0).abs() < 1e-5);
+            }
+        }
+        let edges = t.edges(2);
+        assert_eq!(edges.len(), 18);
+        assert!(edges.iter().all(|e| (2..5).contains(&e.from) && (2..5).contains(&e.to) && (1..=2).contains(&e.lag)));
+    }
+
+    #[test]
+    fn step_matches_the_formula() {
+        let t = Transition { n: 2, weights: vec![vec![1.0, -1.0, 0.5, 2.0]], noise_std: 0.1 };
+        // z W = [1 * 1 + 2 * 0.5, 1 * -1 + 2 * 2] = [2, 3]; add noise, then LReLU.
+        assert_eq!(t.step(&[1.0, 2.0], &[-3.0, 0.5]), vec![-0.2, 3.5]);
+    }
+}
