@@ -34,13 +34,13 @@
 //!
 //! # Structure
 //!
-//! The world ([`world`]) holds one entity per unit ([`unit`]), the
+//! The world (module `world`) holds one entity per unit (module `unit`), the
 //! mechanisms' parameters as resources, and a schedule whose every run
 //! produces one time point in three phases: transition, intervention (only
 //! perturbed units), observation. Each mechanism is a plugin, so a scenario
 //! can later swap one for an assumption-violating variant. Every random
 //! draw comes from a stream keyed by (seed, purpose, unit, time point)
-//! ([`stream`]), so the data are bit-identical whatever the thread count.
+//! (module `stream`), so the data are bit-identical whatever the thread count.
 
 mod activation;
 mod config;

@@ -38,7 +38,7 @@ fn small_config() -> impl Strategy<Value = LatentScmConfig> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Removing the intervention plugin changes no control row, bit for bit,
     /// and no row at time point 0; it does change perturbed units later.

@@ -68,7 +68,7 @@ fn small() -> impl Strategy<Value = Small> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn shapes_metadata_and_truth_follow_the_config(c in small(), seed in any::<u64>()) {
