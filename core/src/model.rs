@@ -43,7 +43,7 @@ impl Capabilities {
 }
 
 /// What the host tells a model when creating it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelEnv {
     /// Worker threads the model may use. Each plugin carries its own thread
     /// pools, so the host hands out a budget instead of letting every plugin
@@ -51,6 +51,12 @@ pub struct ModelEnv {
     pub threads: u32,
     /// Seed for every random draw the model makes (initialisation, shuffling).
     pub seed: u64,
+    /// Where to compute, from the scenario's `device`: `cpu` (the default,
+    /// every model supports it) or a backend-specific name such as `cuda:0`
+    /// for models built with a GPU backend. A model that computes on a
+    /// device it cannot use must fail at creation, naming it; models with
+    /// no heavy computation (the mean baselines) ignore it.
+    pub device: String,
 }
 
 /// A request to generate `n_cells` observations of `perturbation` at `time_point`.

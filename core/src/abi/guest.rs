@@ -89,7 +89,9 @@ unsafe extern "C" fn create<M: Model>(hyperparameters: CText, env: CModelEnv, ou
         // SAFETY: the host passes valid UTF-8 text it owns for this call.
         let text = unsafe { hyperparameters.to_string_lossy() };
         let h = parse_hyperparameters::<M::Hyperparameters>(&text).map_err(|e| e.to_string())?;
-        let model = M::create(h, ModelEnv { threads: env.threads, seed: env.seed }).map_err(|e| e.to_string())?;
+        // SAFETY: as for the hyperparameters.
+        let device = unsafe { env.device.to_string_lossy() };
+        let model = M::create(h, ModelEnv { threads: env.threads, seed: env.seed, device }).map_err(|e| e.to_string())?;
         // SAFETY: `out` is a valid slot provided by the host.
         unsafe { *out = Box::into_raw(Box::new(model)).cast() };
         Ok(())

@@ -120,13 +120,18 @@ impl PluginLibrary {
 
     /// Creates a model from TOML hyperparameters; bad hyperparameters are an
     /// error here, before any training.
-    pub fn create(&self, hyperparameters: &str, env: ModelEnv) -> Result<PluginModel, PluginError> {
+    pub fn create(&self, hyperparameters: &str, env: &ModelEnv) -> Result<PluginModel, PluginError> {
         let mut object: *mut c_void = std::ptr::null_mut();
         let mut err = ErrorText::new();
         let d = self.descriptor();
         // SAFETY: arguments are valid for the call; `object` is a valid slot.
         let status = unsafe {
-            (d.create)(CText::from_str(hyperparameters), CModelEnv { threads: env.threads, seed: env.seed }, &mut object, err.buffer())
+            (d.create)(
+                CText::from_str(hyperparameters),
+                CModelEnv { threads: env.threads, seed: env.seed, device: CText::from_str(&env.device) },
+                &mut object,
+                err.buffer(),
+            )
         };
         let mut model = PluginModel {
             object: std::ptr::null_mut(),

@@ -123,6 +123,7 @@ pub struct CProgress {
 pub struct CModelEnv {
     pub threads: u32,
     pub seed: u64,
+    pub device: CText,
 }
 
 /// The table a plugin exports. Field order is part of the ABI; the first

@@ -55,7 +55,7 @@ pub(super) fn run_model(
     observer: &mut dyn RunObserver,
 ) -> Vec<ResultRow> {
     let started = Instant::now();
-    let fitted = library.create(&spec.hyperparameters, env).and_then(|mut model| {
+    let fitted = library.create(&spec.hyperparameters, &env).and_then(|mut model| {
         model.fit(&data.train, &mut |f| observer.fit_progress(f))?;
         Ok(model)
     });

@@ -103,7 +103,7 @@ impl<'a> Engine<'a> {
                 scenario.at_value(&spec.plugin, e.to_string(), hint)
             })?;
             // Creating a model checks its hyperparameters; it is dropped at once.
-            if let Err(e) = library.create(&spec.hyperparameters, ModelEnv { threads, seed: 0 }) {
+            if let Err(e) = library.create(&spec.hyperparameters, &ModelEnv { threads, seed: 0, device: scenario.device.clone() }) {
                 let message = e.to_string();
                 let config = ConfigError::from_serde_message(&message);
                 return Err(scenario.locate(spec.start, &format!("hyperparameters of model `{}`", spec.label), &config));
@@ -146,7 +146,7 @@ impl<'a> Engine<'a> {
             let data = job::SeedData::new(seed, simulation, &split);
             for (spec, library) in &plan.models {
                 observer.job_started(seed, &spec.label);
-                let env = ModelEnv { threads: plan.threads, seed };
+                let env = ModelEnv { threads: plan.threads, seed, device: scenario.device.clone() };
                 for row in job::run_model(scenario, &data, spec, library, env, &plan.metrics, observer) {
                     emit(row, observer)?;
                 }
@@ -180,7 +180,8 @@ fn split_spec(scenario: &Scenario, simulation: &Simulation) -> Result<SplitSpec,
 }
 
 impl ResultRow {
-    fn new(scenario: &Scenario, seed: u64, model: &str, metric: &str) -> Self {
+    /// An `ok` row with no value yet, for `model` and `metric` of a scenario.
+    pub fn new(scenario: &Scenario, seed: u64, model: &str, metric: &str) -> Self {
         Self {
             scenario: scenario.name.clone(),
             seed,

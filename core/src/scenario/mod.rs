@@ -41,6 +41,8 @@ pub struct Scenario {
     pub plugin_dir: Option<PathBuf>,
     /// Threads each model may use; defaults to the machine's cores.
     pub threads: Option<u32>,
+    /// Where models compute (`cpu` by default); see [`crate::model::ModelEnv::device`].
+    pub device: String,
     pub simulator: SimulatorSpec,
     pub split: SplitLabels,
     pub models: Vec<ModelSpec>,

@@ -15,11 +15,17 @@ pub(super) struct ScenarioFile {
     metrics: Vec<String>,
     plugin_dir: Option<PathBuf>,
     threads: Option<u32>,
+    #[serde(default = "cpu")]
+    device: String,
     simulator: SimulatorSection,
     #[serde(default)]
     split: SplitLabels,
     #[serde(default)]
     models: Vec<ModelSection>,
+}
+
+fn cpu() -> String {
+    "cpu".to_string()
 }
 
 #[derive(Deserialize)]
@@ -99,6 +105,7 @@ impl ScenarioFile {
             metrics: self.metrics,
             plugin_dir: self.plugin_dir,
             threads: self.threads,
+            device: self.device,
             simulator: SimulatorSpec { name: self.simulator.name.into_inner(), config, config_start },
             split: self.split,
             models,
