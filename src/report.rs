@@ -70,9 +70,9 @@ pub fn print_summary(scenario: &Scenario, summary: &Summary) {
     let seeds = scenario.seeds.len();
     println!("{} ({} seed{}; mean ± sd over seeds)", scenario.name, seeds, if seeds == 1 { "" } else { "s" });
     println!("{table}");
-    for (model, metric, message) in &summary.problems {
-        let what = if metric == "-" { String::new() } else { format!(" [{metric}]") };
-        println!("  {model}{what}: {message}");
+    for p in &summary.problems {
+        let what = if p.metric == "-" { String::new() } else { format!(" [{}]", p.metric) };
+        println!("  {}{what} {}: {}", p.model, p.status.as_str(), p.message);
     }
 }
 

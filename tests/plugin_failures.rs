@@ -44,7 +44,7 @@ fn a_panic_in_fit_is_an_error_row_and_the_run_goes_on() {
     // The models after it still ran and were scored.
     assert!(rows.iter().any(|r| r["model"] == "control-mean" && r["metric"] == "ood_mse" && r["status"] == "ok"));
     assert!(rows.iter().any(|r| r["model"] == "pca" && r["metric"] == "mcc" && r["status"] == "ok"));
-    assert!(text(&output.stdout).contains("test-panicking: model `test-panicking` panicked in fit"));
+    assert!(text(&output.stdout).contains("test-panicking error: model `test-panicking` panicked in fit"));
 }
 
 #[test]

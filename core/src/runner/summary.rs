@@ -1,7 +1,8 @@
 //! The summary printed at the end of a run: each model's overall value of
-//! each metric, averaged over seeds, with its spread.
+//! each metric at each sweep point, averaged over seeds, with its spread.
 
 use super::results::{ResultRow, RowStatus};
+use crate::scenario::short_names;
 use std::collections::BTreeMap;
 
 /// Mean and spread of one (model, metric) over seeds.
@@ -13,35 +14,65 @@ pub struct SummaryCell {
     pub n: usize,
 }
 
-/// Overall values by model and metric, plus the failures to report.
+/// Overall values by model, sweep point and metric, plus the failures to report.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
     pub models: Vec<String>,
+    /// (model, sweep point) pairs in the order they first appear; the point
+    /// is a label such as `time_points=8`, empty without a sweep.
+    pub rows: Vec<(String, String)>,
     pub metrics: Vec<String>,
-    pub cells: BTreeMap<(String, String), SummaryCell>,
-    /// (model, metric, message) of every error and skip, deduplicated.
-    pub problems: Vec<(String, String, String)>,
+    /// Keyed by (model, point, metric).
+    pub cells: BTreeMap<(String, String, String), SummaryCell>,
+    /// Every error and skip, deduplicated, in the order they happened.
+    pub problems: Vec<Problem>,
+}
+
+/// A model or metric that produced no value, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub model: String,
+    /// `-` when the failure came before any metric (fit, simulation).
+    pub metric: String,
+    pub status: RowStatus,
+    pub message: String,
 }
 
 impl Summary {
-    /// Summarises rows; models and metrics keep the order they first appear in.
+    /// Summarises rows; models, points and metrics keep the order they
+    /// first appear in.
     pub fn from_rows(rows: &[ResultRow]) -> Self {
         let mut summary = Summary::default();
-        let mut values: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+        let mut values: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
+        let mut columns: Vec<String> = Vec::new();
+        for (column, _) in rows.iter().flat_map(|r| &r.point) {
+            if !columns.contains(column) {
+                columns.push(column.clone());
+            }
+        }
+        let names = short_names(&columns);
         for row in rows {
             if !summary.models.contains(&row.model) {
                 summary.models.push(row.model.clone());
             }
+            let point: Vec<String> = (row.point.iter())
+                .map(|(c, v)| format!("{}={v}", columns.iter().position(|x| x == c).map_or(c, |i| &names[i])))
+                .collect();
+            let key = (row.model.clone(), point.join(" "));
+            if !summary.rows.contains(&key) {
+                summary.rows.push(key.clone());
+            }
+            if row.metric != "-" && !summary.metrics.contains(&row.metric) {
+                summary.metrics.push(row.metric.clone());
+            }
             match (row.status, row.time_point, row.value) {
                 (RowStatus::Ok, None, Some(v)) => {
-                    if !summary.metrics.contains(&row.metric) {
-                        summary.metrics.push(row.metric.clone());
-                    }
-                    values.entry((row.model.clone(), row.metric.clone())).or_default().push(v);
+                    values.entry((key.0, key.1, row.metric.clone())).or_default().push(v);
                 }
                 (RowStatus::Ok, _, _) => {}
-                _ => {
-                    let problem = (row.model.clone(), row.metric.clone(), row.message.clone());
+                (status, _, _) => {
+                    let problem =
+                        Problem { model: row.model.clone(), metric: row.metric.clone(), status, message: row.message.clone() };
                     if !summary.problems.contains(&problem) {
                         summary.problems.push(problem);
                     }
@@ -57,8 +88,8 @@ impl Summary {
         summary
     }
 
-    pub fn get(&self, model: &str, metric: &str) -> Option<&SummaryCell> {
-        self.cells.get(&(model.to_string(), metric.to_string()))
+    pub fn get(&self, model: &str, point: &str, metric: &str) -> Option<&SummaryCell> {
+        self.cells.get(&(model.to_string(), point.to_string(), metric.to_string()))
     }
 }
 
@@ -77,6 +108,8 @@ mod tests {
             seconds: 0.0,
             status,
             message: if status == RowStatus::Ok { String::new() } else { "boom".into() },
+            point: Vec::new(),
+            job: None,
         }
     }
 
@@ -89,10 +122,24 @@ mod tests {
             row("b", "-", None, None, RowStatus::Error),
         ];
         let s = Summary::from_rows(&rows);
-        let cell = s.get("a", "mcc").unwrap();
+        let cell = s.get("a", "", "mcc").unwrap();
         assert!((cell.mean - 0.6).abs() < 1e-12);
         assert!((cell.std - 0.02f64.sqrt()).abs() < 1e-12);
         assert_eq!(s.models, vec!["a", "b"]);
-        assert_eq!(s.problems, vec![("b".to_string(), "-".to_string(), "boom".to_string())]);
+        assert_eq!(s.metrics, vec!["mcc"]);
+        let problem = Problem { model: "b".into(), metric: "-".into(), status: RowStatus::Error, message: "boom".into() };
+        assert_eq!(s.problems, vec![problem]);
+    }
+
+    #[test]
+    fn sweep_points_are_summarised_apart() {
+        let at = |points: usize, value: f64| ResultRow {
+            point: vec![("simulator.config.time_points".into(), points.to_string())],
+            ..row("a", "mcc", None, Some(value), RowStatus::Ok)
+        };
+        let s = Summary::from_rows(&[at(2, 0.2), at(8, 0.8), at(2, 0.4)]);
+        assert_eq!(s.rows, vec![("a".to_string(), "time_points=2".to_string()), ("a".to_string(), "time_points=8".to_string())]);
+        assert!((s.get("a", "time_points=2", "mcc").unwrap().mean - 0.3).abs() < 1e-12);
+        assert_eq!(s.get("a", "time_points=8", "mcc").unwrap().n, 1);
     }
 }
