@@ -3,6 +3,7 @@
 //! Each subcommand is one module of `commands`.
 
 mod commands;
+mod plots;
 mod report;
 
 use anyhow::Result;

@@ -1,18 +1,23 @@
-//! What the CLI shows a person: the progress bar, the summary table and the
-//! plugin list.
+//! What the CLI shows a person: the progress bar, the summary table, where
+//! the plots went and the plugin list.
 
 use citebench_core::abi::ABI_VERSION;
 use citebench_core::abi::host::PluginCatalog;
 use citebench_core::runner::RunObserver;
+use citebench_core::runner::results::ResultRow;
 use citebench_core::runner::summary::Summary;
 use citebench_core::scenario::Scenario;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use indicatif::{ProgressStyle, ProgressDrawTarget};
+use indicatif::{ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
-/// A bar over (seed, model) jobs whose message shows the job and its fit progress.
+/// A bar over jobs whose message shows the latest job's fit progress and,
+/// with several workers, how many jobs are running.
 pub struct ProgressBar {
     bar: indicatif::ProgressBar,
-    job: String,
+    /// Labels of the jobs running now, by job index.
+    running: BTreeMap<usize, String>,
 }
 
 impl ProgressBar {
@@ -23,11 +28,20 @@ impl ProgressBar {
                 .expect("the template is valid")
                 .progress_chars("=> "),
         );
-        Self { bar, job: String::new() }
+        Self { bar, running: BTreeMap::new() }
     }
 
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+
+    fn show(&self, job: usize, what: &str) {
+        let label = self.running.get(&job).map_or("", String::as_str);
+        let others = match self.running.len() {
+            0 | 1 => String::new(),
+            n => format!(" (+{} running)", n - 1),
+        };
+        self.bar.set_message(format!("{label}: {what}{others}"));
     }
 }
 
@@ -36,16 +50,17 @@ impl RunObserver for ProgressBar {
         self.bar.set_length(jobs as u64);
     }
 
-    fn job_started(&mut self, seed: u64, model: &str) {
-        self.job = format!("seed {seed} · {model}");
-        self.bar.set_message(format!("{}: fitting", self.job));
+    fn job_started(&mut self, job: usize, label: &str) {
+        self.running.insert(job, label.to_string());
+        self.show(job, "fitting");
     }
 
-    fn fit_progress(&mut self, fraction: f32) {
-        self.bar.set_message(format!("{}: fitting {:.0}%", self.job, fraction * 100.0));
+    fn fit_progress(&mut self, job: usize, fraction: f32) {
+        self.show(job, &format!("fitting {:.0}%", fraction * 100.0));
     }
 
-    fn job_finished(&mut self) {
+    fn job_finished(&mut self, job: usize, _rows: &[ResultRow]) {
+        self.running.remove(&job);
         self.bar.inc(1);
     }
 }
@@ -53,13 +68,20 @@ impl RunObserver for ProgressBar {
 pub fn print_summary(scenario: &Scenario, summary: &Summary) {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
+    let swept = summary.rows.iter().any(|(_, point)| !point.is_empty());
     let mut header = vec!["model".to_string()];
+    if swept {
+        header.push("sweep point".to_string());
+    }
     header.extend(summary.metrics.iter().cloned());
     table.set_header(header);
-    for model in &summary.models {
+    for (model, point) in &summary.rows {
         let mut row = vec![model.clone()];
+        if swept {
+            row.push(point.clone());
+        }
         for metric in &summary.metrics {
-            row.push(match summary.get(model, metric) {
+            row.push(match summary.get(model, point, metric) {
                 Some(c) if c.n > 1 => format!("{:.3} ± {:.3}", c.mean, c.std),
                 Some(c) => format!("{:.3}", c.mean),
                 None => "-".to_string(),
@@ -74,6 +96,14 @@ pub fn print_summary(scenario: &Scenario, summary: &Summary) {
         let what = if p.metric == "-" { String::new() } else { format!(" [{}]", p.metric) };
         println!("  {}{what} {}: {}", p.model, p.status.as_str(), p.message);
     }
+}
+
+/// Names the plots written: one line with the charts and their directory.
+pub fn print_plots(files: &[PathBuf]) {
+    let Some(dir) = files.first().and_then(|f| f.parent()) else { return };
+    let mut charts: Vec<String> = files.iter().filter_map(|f| f.file_stem()).map(|s| s.to_string_lossy().into_owned()).collect();
+    charts.dedup();
+    println!("plots: {} (.svg and .png in {})", charts.join(", "), dir.display());
 }
 
 pub fn print_plugins(catalog: &PluginCatalog) {

@@ -67,13 +67,31 @@ pub struct MetricRegistry {
 }
 
 impl Default for MetricRegistry {
-    /// Every metric citebench ships.
+    /// Every metric citebench ships: adding one is one line here.
     fn default() -> Self {
+        use metrics::correlation::Correlation::{Pearson, Spearman};
+        use metrics::latents::LatentScope::{All, Dynamic, Invariant};
+        use metrics::mcc::Mcc;
+        use metrics::r2::{R2, Regressor::Kernel, Regressor::Linear};
         Self {
             metrics: vec![
-                Box::new(metrics::mcc::Mcc),
+                Box::new(Mcc { correlation: Pearson, scope: All }),
+                Box::new(Mcc { correlation: Spearman, scope: All }),
+                Box::new(Mcc { correlation: Pearson, scope: Invariant }),
+                Box::new(Mcc { correlation: Pearson, scope: Dynamic }),
+                Box::new(R2 { regressor: Linear, scope: All }),
+                Box::new(R2 { regressor: Linear, scope: Invariant }),
+                Box::new(R2 { regressor: Linear, scope: Dynamic }),
+                Box::new(R2 { regressor: Kernel, scope: All }),
+                Box::new(R2 { regressor: Kernel, scope: Invariant }),
+                Box::new(R2 { regressor: Kernel, scope: Dynamic }),
                 Box::new(metrics::ood::OodMse),
+                Box::new(metrics::ood::OodMae),
                 Box::new(metrics::ood::PearsonDelta),
+                Box::new(metrics::de::PearsonDeltaTop20),
+                Box::new(metrics::de::MseTop20),
+                Box::new(metrics::distribution::EnergyDistance),
+                Box::new(metrics::distribution::Mmd),
             ],
         }
     }
@@ -86,5 +104,26 @@ impl MetricRegistry {
 
     pub fn names(&self) -> Vec<&'static str> {
         self.metrics.iter().map(|m| m.name()).collect()
+    }
+
+    /// Every metric, in registration order.
+    pub fn iter(&self) -> impl Iterator<Item = &dyn Metric> {
+        self.metrics.iter().map(|m| m.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_resolve() {
+        let registry = MetricRegistry::default();
+        let names = registry.names();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert!(names.iter().all(|n| registry.get(n).is_some_and(|m| m.name() == *n)));
     }
 }

@@ -1,8 +1,13 @@
 //! The subcommands, one module each, and what they share: the simulators
 //! this binary knows and where plugins are looked for.
 
+mod bench;
+mod jobs;
+mod merge;
+mod plot;
 mod plugins;
 mod run;
+mod simulate;
 mod validate;
 
 use anyhow::Result;
@@ -22,6 +27,17 @@ pub enum Command {
     /// List the plugins found, with their ABI version and capabilities, or
     /// why each was refused.
     Plugins,
+    /// List a scenario's jobs (id, sweep point, seed, model), or one shard's.
+    Jobs(jobs::Args),
+    /// Join the results of a scenario's shards, checking that no job is
+    /// missing or duplicated.
+    Merge(merge::Args),
+    /// Plot a results.csv: each metric against each swept key.
+    Plot(plot::Args),
+    /// Time a scenario's run and report the runner's scheduling overhead.
+    Bench(bench::Args),
+    /// Simulate a scenario's data and write it as .h5ad (AnnData) or .csv.
+    Simulate(simulate::Args),
 }
 
 pub fn execute(command: Command, plugin_dir: Option<&Path>) -> Result<()> {
@@ -29,6 +45,11 @@ pub fn execute(command: Command, plugin_dir: Option<&Path>) -> Result<()> {
         Command::Run(args) => run::execute(args, plugin_dir),
         Command::Validate(args) => validate::execute(args, plugin_dir),
         Command::Plugins => plugins::execute(plugin_dir),
+        Command::Simulate(args) => simulate::execute(args),
+        Command::Jobs(args) => jobs::execute(args),
+        Command::Merge(args) => merge::execute(args),
+        Command::Plot(args) => plot::execute(args),
+        Command::Bench(args) => bench::execute(args, plugin_dir),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `citebench validate`: every check of `run`, without the work.
+//! `citebench validate`: every check of `run`, for every sweep point,
+//! without the work.
 
 use anyhow::Result;
 use citebench_core::abi::host::PluginCatalog;
@@ -17,13 +18,16 @@ pub fn execute(args: Args, plugin_dir: Option<&Path>) -> Result<()> {
     let catalog = PluginCatalog::scan(&super::plugin_dir(plugin_dir, Some(&scenario)))?;
     let (simulators, metrics) = (super::simulators(), MetricRegistry::default());
     let engine = Engine { simulators: &simulators, metrics: &metrics };
-    let plan = engine.plan(&scenario, &catalog)?;
-    println!(
-        "{}: valid ({} seeds x {} models = {} jobs)",
-        scenario.path.display(),
-        scenario.seeds.len(),
-        scenario.models.len(),
-        plan.jobs()
-    );
+    engine.plan(&scenario, &catalog, 1)?;
+    let (points, seeds, models, jobs) =
+        (scenario.data_points().len(), scenario.seeds.len(), scenario.models.len(), scenario.jobs().len());
+    let counts = if scenario.sweep.keys.is_empty() {
+        format!("{seeds} seeds x {models} models = {jobs} jobs")
+    } else if points * seeds * models == jobs {
+        format!("{points} sweep points x {seeds} seeds x {models} models = {jobs} jobs")
+    } else {
+        format!("{jobs} jobs: {points} data points x {seeds} seeds, some models swept on their own")
+    };
+    println!("{}: valid ({counts})", scenario.path.display());
     Ok(())
 }

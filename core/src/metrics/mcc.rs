@@ -1,12 +1,17 @@
 //! The mean correlation coefficient (MCC): how well estimated latents
-//! recover the true ones up to permutation and per-latent rescaling, the
-//! indeterminacy identifiability results allow.
+//! recover the true ones up to permutation and per-latent rescaling (or,
+//! with Spearman, any per-latent monotone transform), the indeterminacy
+//! identifiability results allow.
+//!
+//! Metrics: `mcc` (Pearson), `mcc_spearman` (Spearman: Pearson of average
+//! ranks), and `mcc_invariant` / `mcc_dynamic` (Pearson, one latent block;
+//! see [`super::latents`] for which columns each block compares).
 //!
 //! Conventions:
-//! - The Pearson correlation between every true latent (d columns) and
-//!   every estimated latent (k columns) is computed in f64; the absolute
-//!   values are matched one-to-one by maximum total weight (Hungarian
-//!   algorithm, `lsap`), and MCC is the mean of the matched |corr|, in [0, 1].
+//! - The correlation between every true latent (d columns) and every
+//!   estimated latent (k columns) is computed in f64; the absolute values
+//!   are matched one-to-one by maximum total weight (Hungarian algorithm,
+//!   `lsap`), and MCC is the mean of the matched |corr|, in [0, 1].
 //! - When d != k the matching covers min(d, k) pairs and the mean is over
 //!   those pairs. TDRL instead pads the truth with random-noise columns; we
 //!   do not, so surplus estimated latents are not penalised and a model with
@@ -16,19 +21,22 @@
 //!   so a collapsed latent scores 0 instead of making MCC NaN.
 //! - Fewer than 2 rows (overall or at a time point) is
 //!   [`MetricError::Undefined`], never NaN; so are non-finite latents.
-//! - Per time point, the matching is redone on the encoded rows at that
-//!   time point, so it can differ from the overall matching.
+//! - Per time point, the correlations (and Spearman's ranks) and the
+//!   matching are redone on the encoded rows at that time point, so the
+//!   matching can differ from the overall one.
 
-use super::stats;
+use super::correlation::{Correlation, correlation_of_rows};
+use super::latents::{LatentScope, at_time_point, positions_by_time_point, scoped_latents, undefined};
 use crate::data::Matrix;
 use crate::metric::{Metric, MetricError, MetricInput, MetricNeeds, MetricValue};
-use std::collections::BTreeMap;
 
-const NAME: &str = "mcc";
-
-/// The `mcc` metric: [`mcc`] between the true latents of the encoded rows
-/// and the model's estimate, overall and at each time point.
-pub struct Mcc;
+/// An MCC metric: a correlation over a scope of latents, overall and at
+/// each time point, on the encoded rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mcc {
+    pub correlation: Correlation,
+    pub scope: LatentScope,
+}
 
 /// A true latent matched to an estimated latent.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -37,7 +45,7 @@ pub struct MatchedPair {
     pub truth: usize,
     /// Column of the estimated latents.
     pub estimate: usize,
-    /// |Pearson correlation| of the two columns.
+    /// |correlation| of the two columns.
     pub abs_corr: f64,
 }
 
@@ -48,59 +56,60 @@ pub struct Matching {
     pub pairs: Vec<MatchedPair>,
 }
 
-fn undefined(reason: String) -> MetricError {
-    MetricError::Undefined { metric: NAME, reason }
-}
-
-/// Prefixes the reason of an error at time point `t` with it.
-fn at_time_point(error: MetricError, t: u32) -> MetricError {
-    match error {
-        MetricError::Undefined { metric, reason } => {
-            MetricError::Undefined { metric, reason: format!("time point {t}: {reason}") }
-        }
-        other => other,
-    }
-}
-
 /// The MCC between `truth` (rows x d) and `estimate` (rows x k), whose rows
 /// are the same observations in the same order; see the module doc for the
-/// conventions.
-pub fn mcc(truth: &Matrix, estimate: &Matrix) -> Result<Matching, MetricError> {
-    let (n, d, k) = (truth.rows(), truth.cols(), estimate.cols());
-    if estimate.rows() != n {
-        return Err(undefined(format!("the estimate has {} rows but the true latents have {n}", estimate.rows())));
+/// conventions. Errors are named after the all-latents metric of
+/// `correlation` (`mcc` or `mcc_spearman`).
+pub fn mcc(truth: &Matrix, estimate: &Matrix, correlation: Correlation) -> Result<Matching, MetricError> {
+    let metric = Mcc { correlation, scope: LatentScope::All }.name();
+    if estimate.rows() != truth.rows() {
+        let reason = format!("the estimate has {} rows but the true latents have {}", estimate.rows(), truth.rows());
+        return Err(undefined(metric, reason));
     }
+    let all: Vec<usize> = (0..truth.rows()).collect();
+    matching(truth, estimate, &all, correlation).map_err(|reason| undefined(metric, reason))
+}
+
+/// The matching on the given rows of `truth` and `estimate` (same rows).
+fn matching(truth: &Matrix, estimate: &Matrix, rows: &[usize], correlation: Correlation) -> Result<Matching, String> {
+    let (n, d, k) = (rows.len(), truth.cols(), estimate.cols());
     if n < 2 {
-        return Err(undefined(format!("correlation needs at least 2 rows, got {n}")));
+        return Err(format!("correlation needs at least 2 rows, got {n}"));
     }
     if d == 0 || k == 0 {
-        return Err(undefined(format!("needs at least one latent on each side, got {d} true and {k} estimated")));
+        return Err(format!("needs at least one latent on each side, got {d} true and {k} estimated"));
     }
     for (side, m) in [("true", truth), ("estimated", estimate)] {
         if !m.all_finite() {
-            return Err(undefined(format!("the {side} latents have non-finite values")));
+            return Err(format!("the {side} latents have non-finite values"));
         }
     }
-    let truth_cols: Vec<Vec<f64>> = (0..d).map(|j| truth.column_f64(j)).collect();
-    let estimate_cols: Vec<Vec<f64>> = (0..k).map(|j| estimate.column_f64(j)).collect();
+    let corr = correlation_of_rows(truth, estimate, rows, correlation);
     // Row-major d x k, the layout lsap expects.
-    let abs_corr: Vec<f64> =
-        truth_cols.iter().flat_map(|t| estimate_cols.iter().map(move |e| stats::pearson(t, e).abs())).collect();
-    let (rows, cols) =
-        lsap::solve(d, k, &abs_corr, true).map_err(|e| undefined(format!("the matching failed: {e:?}")))?;
+    let abs_corr: Vec<f64> = (0..d).flat_map(|i| (0..k).map(move |j| (i, j))).map(|(i, j)| corr[(i, j)].abs()).collect();
+    let (rows, cols) = lsap::solve(d, k, &abs_corr, true).map_err(|e| format!("the matching failed: {e:?}"))?;
     let pairs: Vec<MatchedPair> = rows
         .into_iter()
         .zip(cols)
         .map(|(i, j)| MatchedPair { truth: i, estimate: j, abs_corr: abs_corr[i * k + j] })
         .collect();
-    let matched: Vec<f64> = pairs.iter().map(|p| p.abs_corr).collect();
-    let mcc = stats::mean(&matched).ok_or_else(|| undefined("the matching paired no latents".to_string()))?;
+    if pairs.is_empty() {
+        return Err("the matching paired no latents".to_string());
+    }
+    let mcc = pairs.iter().map(|p| p.abs_corr).sum::<f64>() / pairs.len() as f64;
     Ok(Matching { mcc, pairs })
 }
 
 impl Metric for Mcc {
     fn name(&self) -> &'static str {
-        NAME
+        match (self.correlation, self.scope) {
+            (Correlation::Pearson, LatentScope::All) => "mcc",
+            (Correlation::Pearson, LatentScope::Invariant) => "mcc_invariant",
+            (Correlation::Pearson, LatentScope::Dynamic) => "mcc_dynamic",
+            (Correlation::Spearman, LatentScope::All) => "mcc_spearman",
+            (Correlation::Spearman, LatentScope::Invariant) => "mcc_spearman_invariant",
+            (Correlation::Spearman, LatentScope::Dynamic) => "mcc_spearman_dynamic",
+        }
     }
 
     fn needs(&self) -> MetricNeeds {
@@ -108,37 +117,16 @@ impl Metric for Mcc {
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Vec<MetricValue>, MetricError> {
-        let estimate = &input.latents.ok_or(MetricError::MissingInput { metric: NAME, what: "latents" })?.latents;
-        let rows = input.encoded_rows;
-        if estimate.rows() != rows.len() {
-            return Err(undefined(format!(
-                "the estimate has {} rows but {} rows were encoded",
-                estimate.rows(),
-                rows.len()
-            )));
-        }
-        let time_of = input.dataset.observations.time_point();
-        let limit = time_of.len().min(input.truth.latents.rows());
-        if let Some(bad) = rows.iter().find(|&&r| r >= limit) {
-            return Err(undefined(format!(
-                "encoded row {bad} is out of range ({} observations, {} rows of true latents)",
-                time_of.len(),
-                input.truth.latents.rows()
-            )));
-        }
-        let truth = input.truth.latents.select_rows(rows);
-        let mut values = vec![MetricValue { time_point: None, value: mcc(&truth, estimate)?.mcc }];
-
-        // Positions within the encoded rows (not dataset rows), so truth and
-        // estimate are selected alike.
-        let mut positions_at: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-        for (position, &row) in rows.iter().enumerate() {
-            positions_at.entry(time_of[row]).or_default().push(position);
-        }
-        for (t, positions) in positions_at {
-            let matching = mcc(&truth.select_rows(&positions), &estimate.select_rows(&positions))
-                .map_err(|e| at_time_point(e, t))?;
-            values.push(MetricValue { time_point: Some(t), value: matching.mcc });
+        let metric = self.name();
+        let latents = scoped_latents(metric, input, self.scope)?;
+        let (truth, estimate) = (&latents.truth, &latents.estimate);
+        let all: Vec<usize> = (0..truth.rows()).collect();
+        let overall = matching(truth, estimate, &all, self.correlation).map_err(|r| undefined(metric, r))?;
+        let mut values = vec![MetricValue { time_point: None, value: overall.mcc }];
+        for (t, positions) in positions_by_time_point(&latents.time_points) {
+            let at_t = matching(truth, estimate, &positions, self.correlation)
+                .map_err(|reason| undefined(metric, at_time_point(t, reason)))?;
+            values.push(MetricValue { time_point: Some(t), value: at_t.mcc });
         }
         Ok(values)
     }
@@ -149,8 +137,15 @@ mod tests {
     use super::*;
     use crate::data::LatentBlock;
     use crate::metrics::test_data;
+    use crate::metrics::stats;
     use crate::model::LatentEstimate;
     use proptest::prelude::*;
+
+    const MCC: Mcc = Mcc { correlation: Correlation::Pearson, scope: LatentScope::All };
+
+    fn pearson(truth: &Matrix, estimate: &Matrix) -> Result<Matching, MetricError> {
+        mcc(truth, estimate, Correlation::Pearson)
+    }
 
     fn matrix(rows: &[&[f32]]) -> Matrix {
         Matrix::from_rows(rows, rows.first().map_or(0, |r| r.len())).unwrap()
@@ -168,7 +163,7 @@ mod tests {
         let truth = matrix(&[&[1.0, 0.0], &[2.0, 1.0], &[3.0, 0.0], &[4.0, 1.0]]);
         // Column 0 tracks truth column 1 exactly; column 1 is truth column 0 with noise.
         let estimate = matrix(&[&[0.0, 1.0], &[2.0, 2.5], &[0.0, 2.5], &[2.0, 4.0]]);
-        let m = mcc(&truth, &estimate).unwrap();
+        let m = pearson(&truth, &estimate).unwrap();
         assert_eq!(m.pairs.iter().map(|p| (p.truth, p.estimate)).collect::<Vec<_>>(), vec![(0, 1), (1, 0)]);
         let r = stats::pearson(&[1.0, 2.0, 3.0, 4.0], &[1.0, 2.5, 2.5, 4.0]);
         assert!((m.mcc - (1.0 + r) / 2.0).abs() < 1e-12);
@@ -178,12 +173,12 @@ mod tests {
     fn unequal_dimensions_match_min_d_k_pairs() {
         let truth = matrix(&[&[1.0, 5.0, 0.0], &[2.0, 3.0, 1.0], &[3.0, 4.0, 0.0], &[4.0, 1.0, 1.0]]);
         let one = permute_and_scale(&truth, &[1], &[-2.0]);
-        let m = mcc(&truth, &one).unwrap();
+        let m = pearson(&truth, &one).unwrap();
         assert_eq!(m.pairs.len(), 1);
         assert_eq!((m.pairs[0].truth, m.pairs[0].estimate), (1, 0));
         assert!((m.mcc - 1.0).abs() < 1e-12);
         // The other way round: one true latent, three estimated.
-        let m = mcc(&one, &truth).unwrap();
+        let m = pearson(&one, &truth).unwrap();
         assert_eq!((m.pairs.len(), m.pairs[0].truth, m.pairs[0].estimate), (1, 0, 1));
     }
 
@@ -191,20 +186,21 @@ mod tests {
     fn constant_column_scores_zero() {
         let truth = matrix(&[&[1.0, 2.0], &[2.0, 1.0], &[3.0, 3.0]]);
         let estimate = matrix(&[&[0.1, 1.0], &[0.1, 2.0], &[0.1, 3.0]]);
-        let m = mcc(&truth, &estimate).unwrap();
-        assert_eq!(m.pairs.iter().map(|p| p.abs_corr).collect::<Vec<_>>(), vec![1.0, 0.0]);
-        assert_eq!(m.mcc, 0.5);
+        let m = pearson(&truth, &estimate).unwrap();
+        assert!((m.pairs[0].abs_corr - 1.0).abs() < 1e-12);
+        assert_eq!(m.pairs[1].abs_corr, 0.0);
+        assert!((m.mcc - 0.5).abs() < 1e-12);
     }
 
     #[test]
     fn too_few_rows_or_latents_is_undefined() {
         let one_row = matrix(&[&[1.0, 2.0]]);
-        let err = mcc(&one_row, &one_row).unwrap_err();
+        let err = pearson(&one_row, &one_row).unwrap_err();
         assert_eq!(err.to_string(), "mcc: correlation needs at least 2 rows, got 1");
-        assert!(mcc(&Matrix::zeros(3, 0), &Matrix::zeros(3, 2)).is_err());
-        assert!(mcc(&Matrix::zeros(3, 1), &Matrix::zeros(2, 1)).is_err());
+        assert!(pearson(&Matrix::zeros(3, 0), &Matrix::zeros(3, 2)).is_err());
+        assert!(pearson(&Matrix::zeros(3, 1), &Matrix::zeros(2, 1)).is_err());
         let nan = matrix(&[&[1.0], &[f32::NAN]]);
-        assert!(mcc(&matrix(&[&[1.0], &[2.0]]), &nan).unwrap_err().to_string().contains("non-finite"));
+        assert!(pearson(&matrix(&[&[1.0], &[2.0]]), &nan).unwrap_err().to_string().contains("non-finite"));
     }
 
     #[test]
@@ -220,7 +216,7 @@ mod tests {
         };
         let compute = |rows: &[usize]| {
             let estimate = estimate_of(rows);
-            Mcc.compute(&MetricInput {
+            MCC.compute(&MetricInput {
                 dataset: &dataset,
                 truth: &truth,
                 encoded_rows: rows,
@@ -244,10 +240,57 @@ mod tests {
         let truth = test_data::truth(Matrix::zeros(3, 1));
         let input =
             MetricInput { dataset: &dataset, truth: &truth, encoded_rows: &[0, 7], latents: None, predictions: None };
-        assert_eq!(Mcc.compute(&input), Err(MetricError::MissingInput { metric: "mcc", what: "latents" }));
+        assert_eq!(MCC.compute(&input), Err(MetricError::MissingInput { metric: "mcc", what: "latents" }));
         let estimate = LatentEstimate { latents: Matrix::zeros(2, 1), blocks: vec![LatentBlock::Unlabelled] };
-        let err = Mcc.compute(&MetricInput { latents: Some(&estimate), ..input }).unwrap_err();
+        let err = MCC.compute(&MetricInput { latents: Some(&estimate), ..input }).unwrap_err();
         assert!(err.to_string().contains("encoded row 7 is out of range"), "{err}");
+    }
+
+    #[test]
+    fn spearman_scores_monotone_transforms_one() {
+        let truth = matrix(&[&[1.0, 0.3], &[2.0, -1.0], &[3.0, 2.0], &[4.0, 0.0], &[5.0, 1.0]]);
+        // Column 0 is exp of truth column 1, column 1 the cube of truth column 0.
+        let rows: Vec<Vec<f32>> = (0..5).map(|i| vec![truth.get(i, 1).exp(), truth.get(i, 0).powi(3)]).collect();
+        let estimate = Matrix::from_rows(&rows, 2).unwrap();
+        let m = mcc(&truth, &estimate, Correlation::Spearman).unwrap();
+        assert!((m.mcc - 1.0).abs() < 1e-12, "{}", m.mcc);
+        assert!(pearson(&truth, &estimate).unwrap().mcc < 0.99);
+        let err = mcc(&matrix(&[&[1.0]]), &matrix(&[&[1.0]]), Correlation::Spearman).unwrap_err();
+        assert_eq!(err.to_string(), "mcc_spearman: correlation needs at least 2 rows, got 1");
+    }
+
+    #[test]
+    fn block_scope_compares_the_block_with_its_slots() {
+        // Invariant truth column 0 is estimate column 2; dynamic truth column 1 is estimate column 0.
+        let latents = matrix(&[&[1.0, 0.5], &[2.0, 0.1], &[3.0, 2.0], &[4.0, 1.0]]);
+        let dataset = test_data::dataset(Matrix::zeros(4, 1), vec![0; 4], vec![0; 4]);
+        let mut truth = test_data::truth(latents.clone());
+        truth.blocks = vec![LatentBlock::Invariant, LatentBlock::Dynamic];
+        let estimated = permute_and_scale(&latents, &[1, 0, 0], &[2.0, 1.0, -1.0]);
+        let score = |scope: LatentScope, blocks: Vec<LatentBlock>| {
+            let estimate = LatentEstimate { latents: estimated.clone(), blocks };
+            let input = MetricInput {
+                dataset: &dataset,
+                truth: &truth,
+                encoded_rows: &[0, 1, 2, 3],
+                latents: Some(&estimate),
+                predictions: None,
+            };
+            Mcc { correlation: Correlation::Pearson, scope }.compute(&input)
+        };
+        use LatentBlock::{Dynamic, Invariant, Unlabelled};
+        // Labelled right: both blocks are recovered in their slots.
+        let right = vec![Dynamic, Invariant, Invariant];
+        assert!((score(LatentScope::Invariant, right.clone()).unwrap()[0].value - 1.0).abs() < 1e-12);
+        assert!((score(LatentScope::Dynamic, right).unwrap()[0].value - 1.0).abs() < 1e-12);
+        // Labelled wrong: the invariant slot holds the dynamic latent.
+        let wrong = vec![Invariant, Dynamic, Dynamic];
+        let invariant = score(LatentScope::Invariant, wrong).unwrap()[0].value;
+        assert!(invariant < 0.9, "{invariant}");
+        // Unlabelled: every estimated column is a candidate.
+        assert!((score(LatentScope::Invariant, vec![Unlabelled; 3]).unwrap()[0].value - 1.0).abs() < 1e-12);
+        let err = score(LatentScope::Invariant, vec![Dynamic; 3]).unwrap_err();
+        assert_eq!(err.to_string(), "mcc_invariant: the model labels its latents by block but labels none invariant");
     }
 
     /// A rows x cols matrix of values in [-10, 10].
@@ -275,7 +318,7 @@ mod tests {
                 .map(|i| (0..k).map(|j| if j == 0 { 1.5 } else { truth.get((i + shift) % truth.rows(), j % truth.cols()) }).collect())
                 .collect();
             let estimate = Matrix::from_rows(&rows, k).unwrap();
-            let m = mcc(&truth, &estimate).unwrap();
+            let m = pearson(&truth, &estimate).unwrap();
             prop_assert!((0.0..=1.0).contains(&m.mcc), "{}", m.mcc);
             prop_assert_eq!(m.pairs.len(), truth.cols().min(k));
         }
@@ -285,7 +328,7 @@ mod tests {
             (truth, (perm, scale)) in any_matrix(3..30, 1..6).prop_flat_map(|t| { let d = t.cols(); (Just(t), permutation_and_scales(d)) })
         ) {
             prop_assume!((0..truth.cols()).all(|j| !stats::is_constant(&truth.column_f64(j))));
-            let m = mcc(&truth, &permute_and_scale(&truth, &perm, &scale)).unwrap();
+            let m = pearson(&truth, &permute_and_scale(&truth, &perm, &scale)).unwrap();
             prop_assert!((m.mcc - 1.0).abs() < 1e-9, "{}", m.mcc);
             for p in &m.pairs {
                 prop_assert_eq!(perm[p.estimate], p.truth);
@@ -298,11 +341,11 @@ mod tests {
                 (any_matrix(n..n + 1, d..d + 1), any_matrix(n..n + 1, k..k + 1), permutation_and_scales(k))
             })
         ) {
-            let before = mcc(&truth, &estimate).unwrap().mcc;
-            let after = mcc(&truth, &permute_and_scale(&estimate, &perm, &scale)).unwrap().mcc;
+            let before = pearson(&truth, &estimate).unwrap().mcc;
+            let after = pearson(&truth, &permute_and_scale(&estimate, &perm, &scale)).unwrap().mcc;
             prop_assert!((before - after).abs() < 1e-12, "{before} vs {after}");
             // Swapping the roles of truth and estimate does not change it either.
-            let swapped = mcc(&estimate, &truth).unwrap().mcc;
+            let swapped = pearson(&estimate, &truth).unwrap().mcc;
             prop_assert!((before - swapped).abs() < 1e-12, "{before} vs {swapped}");
         }
     }

@@ -1,12 +1,37 @@
-//! The metrics citebench ships; each implements [`crate::metric::Metric`].
+//! The metrics citebench ships; each implements [`crate::metric::Metric`]
+//! and is listed once in [`crate::metric::MetricRegistry`].
 //!
-//! - [`mcc`]: identifiability of the latents (mean correlation coefficient);
-//! - [`ood`]: out-of-distribution prediction of held-out conditions
-//!   (`ood_mse`, `pearson_delta`);
-//! - [`stats`]: the f64 statistics they share.
+//! Identifiability of the latents (on the encoded rows):
+//! - [`mcc`]: mean correlation coefficient (`mcc`, `mcc_spearman`,
+//!   `mcc_invariant`, `mcc_dynamic`);
+//! - [`r2`]: held-out R² of linear and kernel ridge regression
+//!   (`r2_linear`, `r2_kernel`, and `_invariant` / `_dynamic` of each);
+//! - [`latents`]: the rows and block columns they compare.
+//!
+//! Prediction of held-out conditions:
+//! - [`ood`]: errors of the means and Pearson-delta (`ood_mse`, `ood_mae`,
+//!   `pearson_delta`), and the per-condition plumbing;
+//! - [`de`]: the same on the top-20 DE genes (`pearson_delta_top20`,
+//!   `mse_top20`);
+//! - [`distribution`]: distances between cell populations
+//!   (`energy_distance`, `mmd`);
+//! - [`ceiling`]: the bootstrap noise ceiling and the score normalised
+//!   between `control-mean` and that ceiling.
+//!
+//! Shared: [`correlation`], `dense` (row-major f64 buffers), [`sampling`]
+//! (seeded orders, splits) and
+//! [`stats`] (f64 statistics).
 
+pub mod ceiling;
+pub mod correlation;
+mod dense;
+pub mod de;
+pub mod distribution;
+pub mod latents;
 pub mod mcc;
 pub mod ood;
+pub mod r2;
+pub mod sampling;
 pub mod stats;
 
 /// Small datasets for the metrics' unit tests.

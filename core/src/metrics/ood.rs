@@ -1,16 +1,19 @@
 //! Out-of-distribution metrics: how close the cells a model generated for a
 //! held-out (perturbation, time point) condition are to the real cells of
-//! that condition, compared through their means (pseudobulk).
+//! that condition. This module holds the per-condition plumbing and the
+//! metrics on means (pseudobulk); [`super::de`] restricts them to the
+//! top differentially expressed genes and [`super::distribution`] compares
+//! whole cell populations.
 //!
 //! - `ood_mse`: mean over features of (mean predicted - mean true)^2.
+//! - `ood_mae`: mean over features of |mean predicted - mean true|.
 //! - `pearson_delta` (GEARS, cell-eval): the Pearson correlation over
 //!   features of (mean predicted - control mean) and (mean true - control
 //!   mean), where the control mean is that of the dataset's control rows at
 //!   the prediction's time point. It asks whether the model moved expression
-//!   in the right direction, whatever the baseline. All features are used
-//!   (no top-DE-gene restriction).
+//!   in the right direction, whatever the baseline. All features are used.
 //!
-//! Conventions:
+//! Conventions (every OOD metric):
 //! - Each prediction is scored on its own; the overall value is the mean
 //!   over predictions, and each time point's value is the mean over the
 //!   predictions at that time point (time points without predictions get no
@@ -19,16 +22,21 @@
 //!   from, has Pearson-delta 0: a model that predicts the control mean
 //!   exactly (written as f32) would otherwise correlate rounding noise.
 //! - A prediction whose condition has no cells in the dataset, a time point
-//!   without control cells (for `pearson_delta`), an empty prediction list
-//!   or a non-finite value are [`MetricError::Undefined`], never NaN.
+//!   without control cells (for the metrics on deltas), an empty prediction
+//!   list or a non-finite value are [`MetricError::Undefined`], never NaN.
+//!   A condition with a single true cell is scored like any other (its
+//!   mean is that cell).
 
 use super::stats;
-use crate::data::{Dataset, Perturbation};
+use crate::data::{ConditionMean, ControlMeans, Dataset, Matrix, Perturbation};
 use crate::metric::{Metric, MetricError, MetricInput, MetricNeeds, MetricValue, Prediction};
 use std::collections::BTreeMap;
 
 /// The `ood_mse` metric (see the module doc).
 pub struct OodMse;
+
+/// The `ood_mae` metric (see the module doc).
+pub struct OodMae;
 
 /// The `pearson_delta` metric (see the module doc).
 pub struct PearsonDelta;
@@ -40,11 +48,30 @@ pub struct PearsonDelta;
 /// real perturbation effects are orders of magnitude above 1e-5.
 const CONSTANT_DELTA_TOLERANCE: f64 = 1e-5;
 
-/// The means one prediction is scored on.
-struct ConditionMeans<'a> {
-    prediction: &'a Prediction,
-    predicted: Vec<f64>,
-    observed: Vec<f64>,
+/// One held-out condition as a per-condition metric sees it.
+pub(crate) struct Condition<'a> {
+    pub prediction: &'a Prediction,
+    /// Per-feature mean of the predicted cells.
+    pub predicted: Vec<f64>,
+    /// Per-feature mean of the condition's true cells.
+    pub observed: &'a [f64],
+    control: Option<&'a [f64]>,
+    dataset: &'a Dataset,
+}
+
+impl Condition<'_> {
+    /// The control mean at the condition's time point.
+    pub fn control(&self) -> Result<&[f64], String> {
+        self.control.ok_or_else(|| {
+            format!("no control cells at time point {} to take deltas from", self.prediction.time_point)
+        })
+    }
+
+    /// The condition's true cells.
+    pub fn observed_cells(&self) -> Matrix {
+        let observations = &self.dataset.observations;
+        observations.x().select_rows(&observations.rows_where(&self.prediction.perturbation, self.prediction.time_point))
+    }
 }
 
 impl Metric for OodMse {
@@ -57,10 +84,23 @@ impl Metric for OodMse {
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Vec<MetricValue>, MetricError> {
-        let metric = self.name();
-        score_predictions(metric, input, |c| {
-            stats::mean_squared_difference(&c.predicted, &c.observed)
-                .ok_or_else(|| undefined(metric, "the dataset has no features".to_string()))
+        score_predictions(self.name(), input, |c| Ok(mean_squared_error(&c.predicted, c.observed)))
+    }
+}
+
+impl Metric for OodMae {
+    fn name(&self) -> &'static str {
+        "ood_mae"
+    }
+
+    fn needs(&self) -> MetricNeeds {
+        MetricNeeds::Predictions
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Vec<MetricValue>, MetricError> {
+        score_predictions(self.name(), input, |c| {
+            let sum: f64 = c.predicted.iter().zip(c.observed).map(|(p, o)| (p - o).abs()).sum();
+            Ok(sum / c.predicted.len() as f64)
         })
     }
 }
@@ -75,25 +115,25 @@ impl Metric for PearsonDelta {
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Vec<MetricValue>, MetricError> {
-        let metric = self.name();
-        let observations = &input.dataset.observations;
-        score_predictions(metric, input, |c| {
-            let t = c.prediction.time_point;
-            let control_rows = observations.rows_where(&Perturbation::control(), t);
-            let control = observations
-                .x()
-                .mean_of_rows(&control_rows)
-                .ok_or_else(|| undefined(metric, format!("no control cells at time point {t} to take deltas from")))?;
-            let predicted_delta = delta(&c.predicted, &control);
-            let observed_delta = delta(&c.observed, &control);
-            if is_constant_delta(&predicted_delta, &c.predicted, &control)
-                || is_constant_delta(&observed_delta, &c.observed, &control)
-            {
-                return Ok(0.0);
-            }
-            Ok(stats::pearson(&predicted_delta, &observed_delta))
-        })
+        score_predictions(self.name(), input, |c| Ok(pearson_delta(&c.predicted, c.observed, c.control()?)))
     }
+}
+
+/// Mean over features of the squared difference; callers pass equally long,
+/// non-empty slices (the dataset has features, checked before scoring).
+pub(crate) fn mean_squared_error(predicted: &[f64], observed: &[f64]) -> f64 {
+    stats::mean_squared_difference(predicted, observed).unwrap_or(0.0)
+}
+
+/// Pearson of the predicted and observed deltas from `control`; 0 when
+/// either delta is constant up to rounding (see the module doc).
+pub(crate) fn pearson_delta(predicted: &[f64], observed: &[f64], control: &[f64]) -> f64 {
+    let predicted_delta = delta(predicted, control);
+    let observed_delta = delta(observed, control);
+    if is_constant_delta(&predicted_delta, predicted, control) || is_constant_delta(&observed_delta, observed, control) {
+        return 0.0;
+    }
+    stats::pearson(&predicted_delta, &observed_delta)
 }
 
 fn undefined(metric: &'static str, reason: String) -> MetricError {
@@ -118,10 +158,11 @@ fn describe(dataset: &Dataset, prediction: &Prediction) -> String {
 
 /// Scores every prediction with `score` and averages the scores overall and
 /// per time point, after checking each prediction against the dataset.
-fn score_predictions(
+/// Condition and control means come from one pass over the dataset.
+pub(crate) fn score_predictions(
     metric: &'static str,
     input: &MetricInput<'_>,
-    score: impl Fn(&ConditionMeans<'_>) -> Result<f64, MetricError>,
+    score: impl Fn(&Condition<'_>) -> Result<f64, String>,
 ) -> Result<Vec<MetricValue>, MetricError> {
     let predictions = input.predictions.ok_or(MetricError::MissingInput { metric, what: "predictions" })?;
     if predictions.is_empty() {
@@ -132,6 +173,8 @@ fn score_predictions(
     if features == 0 {
         return Err(undefined(metric, "the dataset has no features".to_string()));
     }
+    let means: BTreeMap<(Perturbation, u32), ConditionMean> = observations.condition_means();
+    let controls = ControlMeans::new(&means);
     let mut scores = Vec::with_capacity(predictions.len());
     for prediction in predictions {
         let condition = || describe(input.dataset, prediction);
@@ -146,12 +189,17 @@ fn score_predictions(
         let predicted = cells
             .mean_of_rows(&all_cells)
             .ok_or_else(|| undefined(metric, format!("{}: the model generated no cells", condition())))?;
-        let observed_rows = observations.rows_where(&prediction.perturbation, prediction.time_point);
-        let observed = observations
-            .x()
-            .mean_of_rows(&observed_rows)
+        let observed = means
+            .get(&(prediction.perturbation.clone(), prediction.time_point))
             .ok_or_else(|| undefined(metric, format!("{}: the dataset has no cells of this condition", condition())))?;
-        let value = score(&ConditionMeans { prediction, predicted, observed })?;
+        let value = score(&Condition {
+            prediction,
+            predicted,
+            observed: &observed.mean,
+            control: controls.at(prediction.time_point),
+            dataset: input.dataset,
+        })
+        .map_err(|reason| undefined(metric, reason))?;
         if !value.is_finite() {
             return Err(undefined(metric, format!("{}: the value is not finite (non-finite cells?)", condition())));
         }
@@ -227,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn ood_mse_averages_per_prediction_then_per_time_point() {
+    fn ood_mse_and_mae_average_per_prediction_then_per_time_point() {
         let predictions = [
             // P0 at t1, true mean (4, 2): errors (1, -2) -> 2.5.
             prediction(1, 1, &[[5.0, 0.0], [5.0, 0.0]]),
@@ -238,6 +286,9 @@ mod tests {
         ];
         let v = compute(&OodMse, &dataset(), &predictions).unwrap();
         assert_eq!(values(&v), vec![(None, 1.0), (Some(0), 0.0), (Some(1), 1.5)]);
+        // Absolute errors 1.5, 0 and 0.5.
+        let v = compute(&OodMae, &dataset(), &predictions).unwrap();
+        assert_eq!(values(&v), vec![(None, 2.0 / 3.0), (Some(0), 0.0), (Some(1), 1.0)]);
     }
 
     #[test]

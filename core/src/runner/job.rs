@@ -5,7 +5,6 @@
 //! metric the model cannot feed becomes a row with status `skipped`; the
 //! run always goes on to the next job.
 
-use super::RunObserver;
 use super::results::{ResultRow, RowStatus};
 use crate::abi::host::{PluginLibrary, PluginModel};
 use crate::data::{Observations, Perturbation, Simulation, SplitSpec};
@@ -52,11 +51,11 @@ pub(super) fn run_model(
     library: &PluginLibrary,
     env: ModelEnv,
     metrics: &[&dyn Metric],
-    observer: &mut dyn RunObserver,
+    progress: &mut dyn FnMut(f32),
 ) -> Vec<ResultRow> {
     let started = Instant::now();
     let fitted = library.create(&spec.hyperparameters, &env).and_then(|mut model| {
-        model.fit(&data.train, &mut |f| observer.fit_progress(f))?;
+        model.fit(&data.train, progress)?;
         Ok(model)
     });
     let mut model = match fitted {

@@ -7,11 +7,16 @@
 //! typo never silently falls back to a default. Keys inside
 //! `[simulator.config]` and `[models.hyperparameters]` belong to the
 //! simulator and the model; they are checked by their owners and located
-//! here, see [`Scenario::locate`].
+//! here, see [`Scenario::locate`]. A `[sweep]` (module `sweep`) varies any
+//! of those keys; module `jobs` expands it into the scenario's jobs.
 
+mod jobs;
 mod schema;
+mod sweep;
 
+pub use jobs::{DataPoint, Job, JobId, Point, Shard};
 pub use schema::{ModelSpec, SimulatorSpec, SplitLabels};
+pub use sweep::{Sweep, SweptKey, SweptTarget, short_names, value_text};
 
 use crate::config::ConfigError;
 use std::path::{Path, PathBuf};
@@ -46,6 +51,9 @@ pub struct Scenario {
     pub simulator: SimulatorSpec,
     pub split: SplitLabels,
     pub models: Vec<ModelSpec>,
+    pub sweep: Sweep,
+    data_points: Vec<DataPoint>,
+    jobs: Vec<Job>,
 }
 
 impl Scenario {
@@ -68,8 +76,9 @@ impl Scenario {
                 hint: config.nearest_key().map(str::to_string),
             }
         })?;
-        let scenario = file.into_scenario(path, source)?;
+        let mut scenario = file.into_scenario(path, source)?;
         scenario.check_models()?;
+        (scenario.data_points, scenario.jobs) = jobs::enumerate(&scenario)?;
         Ok(scenario)
     }
 
@@ -109,6 +118,12 @@ impl Scenario {
             message: format!("in {section}: {}", error.message),
             hint: error.nearest_key().map(str::to_string),
         }
+    }
+
+    /// An error at the line of swept key `key` (an index into the sweep's keys).
+    pub fn at_swept_key(&self, key: usize, message: String, hint: Option<&str>) -> ScenarioError {
+        let (line, column) = line_column(&self.source, self.sweep.keys[key].offset);
+        ScenarioError::At { file: self.path.clone(), line, column, message, hint: hint.map(str::to_string) }
     }
 
     /// An error about a named value of the scenario (a simulator, model or

@@ -1,6 +1,6 @@
 //! The TOML schema of a scenario file, as serde types.
 
-use super::{Scenario, ScenarioError};
+use super::{Scenario, ScenarioError, Sweep};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -22,6 +22,7 @@ pub(super) struct ScenarioFile {
     split: SplitLabels,
     #[serde(default)]
     models: Vec<ModelSection>,
+    sweep: Option<Spanned<toml::Table>>,
 }
 
 fn cpu() -> String {
@@ -54,7 +55,7 @@ pub struct SimulatorSpec {
 
 /// Held-out conditions, as written: perturbation labels such as `P3` or
 /// `P1+P2` are resolved against the simulated target names later.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SplitLabels {
     #[serde(default)]
@@ -64,7 +65,7 @@ pub struct SplitLabels {
 }
 
 /// One model of a scenario.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModelSpec {
     pub plugin: String,
     /// The name results use; defaults to the plugin name. Distinct labels
@@ -96,6 +97,10 @@ impl ScenarioFile {
             let plugin = m.plugin.into_inner();
             models.push(ModelSpec { label: m.label.unwrap_or_else(|| plugin.clone()), plugin, hyperparameters: text, start });
         }
+        let sweep = match &self.sweep {
+            Some(table) => super::sweep::parse(table.get_ref(), table.span().start, &source, &models, path)?,
+            None => Sweep::default(),
+        };
         Ok(Scenario {
             path: path.to_path_buf(),
             source,
@@ -109,6 +114,9 @@ impl ScenarioFile {
             simulator: SimulatorSpec { name: self.simulator.name.into_inner(), config, config_start },
             split: self.split,
             models,
+            sweep,
+            data_points: Vec::new(),
+            jobs: Vec::new(),
         })
     }
 }

@@ -1,15 +1,21 @@
-//! The simulator's configuration, its validation, and the experimental
-//! design (targets and perturbed conditions) it implies.
+//! The simulator's configuration and its validation.
+//!
+//! Every key is optional; [`LatentScmConfig::default`] documents the
+//! defaults. The experimental design a configuration implies (targets and
+//! conditions) lives in module `design`; assumption violations (the
+//! `violations` array) in module `violation`.
 
 use citebench_core::config::{ConfigError, from_table};
-use citebench_core::data::Perturbation;
+use citebench_counts::CountConfig;
 use serde::{Deserialize, Serialize};
 
-/// The `[simulator]` table of a scenario that uses `latent-scm`.
+use crate::violation::ViolationConfig;
+
+/// The `[simulator.config]` table of a scenario that uses `latent-scm`.
 ///
-/// Every key is optional; the defaults follow TDRL's synthetic recipe with
-/// 4 dynamic latents and the 2n+1 perturbations that identifiability
-/// results for Gaussian priors ask for.
+/// The defaults follow TDRL's synthetic recipe with 4 dynamic latents and
+/// the 2n+1 perturbations that identifiability results for Gaussian priors
+/// ask for, observed as Gaussian features along whole trajectories.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LatentScmConfig {
@@ -17,8 +23,8 @@ pub struct LatentScmConfig {
     pub invariant_latents: usize,
     /// Latents z_t that evolve over time and respond to perturbations (at least 1).
     pub dynamic_latents: usize,
-    /// Observed features ("g0", "g1", ...); at least the number of latents,
-    /// so that the mixing can be injective.
+    /// Observed features ("g0", "g1", ...; genes with `counts`); at least
+    /// the number of latents, so that the mixing can be injective.
     pub observed: usize,
     /// Layers of the mixing MLP g (at least 1: the linear first layer).
     pub mixing_layers: usize,
@@ -26,13 +32,18 @@ pub struct LatentScmConfig {
     pub lags: usize,
     /// Perturbation targets, named "P0", "P1", ...; each is simulated alone.
     pub targets: u32,
-    /// Dynamic latents each target shifts (chosen at random, without replacement).
+    /// Dynamic latents each target acts on (chosen at random, without replacement).
     pub latents_per_target: usize,
     /// Combinations also simulated, as labels such as "P0+P1".
     pub combinations: Vec<String>,
-    /// Size of a mechanism shift: each (target, latent) pair gets
-    /// random sign * effect_size * U(0.5, 1.5).
+    /// Size of an effect: each (target, latent) pair gets
+    /// delta = random sign * effect_size * U(0.5, 1.5).
     pub effect_size: f64,
+    /// How a perturbation acts on its target latents.
+    pub intervention: InterventionKind,
+    /// Dose of every perturbation: scales shifts and do-values, and moves a
+    /// soft intervention's gain from 1 (dose 0) to its drawn value (dose 1).
+    pub dose: f64,
     /// Time points observed per unit (0 is before any perturbation acts).
     pub time_points: u32,
     /// Units (cells) per condition, control included.
@@ -41,8 +52,15 @@ pub struct LatentScmConfig {
     pub replicates: u32,
     /// Standard deviation of the transition noise eps_t.
     pub transition_noise: f64,
-    /// Standard deviation of the Gaussian noise added to each feature.
+    /// Standard deviation of the Gaussian noise added to each feature
+    /// (with `counts`, noise on the log expression before counting).
     pub observation_noise: f64,
+    /// Which units are observed when, and whether cells are pooled.
+    pub observation_mode: ObservationMode,
+    /// Present: features are single-cell counts drawn from the expression.
+    pub counts: Option<CountConfig>,
+    /// Assumption violations, each `{ kind = "...", strength = s }`.
+    pub violations: Vec<ViolationConfig>,
     /// Worker threads: 0 = all cores, 1 = sequential; never changes the data.
     pub threads: usize,
 }
@@ -59,23 +77,49 @@ impl Default for LatentScmConfig {
             latents_per_target: 1,
             combinations: Vec::new(),
             effect_size: 2.0,
+            intervention: InterventionKind::Shift,
+            dose: 1.0,
             time_points: 5,
             units_per_condition: 50,
             replicates: 2,
             transition_noise: 0.1,
             observation_noise: 0.05,
+            observation_mode: ObservationMode::Trajectories,
+            counts: None,
+            violations: Vec::new(),
             threads: 0,
         }
     }
 }
 
-/// The targets and the conditions a configuration simulates.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Design {
-    pub(crate) target_names: Vec<String>,
-    /// Control first, then each target alone, then the combinations in
-    /// configuration order; a unit's condition indexes this table.
-    pub(crate) conditions: Vec<Perturbation>,
+/// How a perturbation changes the mechanism of a target latent z_i.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterventionKind {
+    /// Mechanism shift: z_i = f_i(...) + dose * delta_i.
+    #[default]
+    Shift,
+    /// Hard intervention do(z_i = dose * delta_i): the parents are cut.
+    Do,
+    /// Soft intervention: the parents' influence is scaled by a gain,
+    /// z_i = LReLU(eps_i + gain_i * a_i), gain_i = 1 + dose * (r_i - 1), r_i ~ U(-1, 1).
+    Soft,
+}
+
+/// Which units are observed at which time points.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservationMode {
+    /// Every unit at every time point; rows sharing a unit id form a trajectory.
+    #[default]
+    Trajectories,
+    /// Destructive sampling: each unit is observed once, at one time point,
+    /// so unit ids are unique per row.
+    Snapshots,
+    /// Snapshots pooled by (perturbation, time point, replicate): one row
+    /// per group, the sum of its cells' counts (the mean of continuous
+    /// features) and the mean of their latents.
+    Pseudobulk,
 }
 
 impl LatentScmConfig {
@@ -89,43 +133,7 @@ impl LatentScmConfig {
         self.design().map(drop)
     }
 
-    /// Validates the configuration and lays out its conditions.
-    pub(crate) fn design(&self) -> Result<Design, ConfigError> {
-        self.check_sizes()?;
-        self.check_magnitudes()?;
-        let target_names: Vec<String> = (0..self.targets).map(|t| format!("P{t}")).collect();
-        let mut conditions = vec![Perturbation::control()];
-        conditions.extend((0..self.targets).map(|t| Perturbation::new([t])));
-        for label in &self.combinations {
-            let combination = Perturbation::parse(label, &target_names)
-                .map_err(|e| ConfigError::invalid(format!("`combinations`: {e}")))?;
-            if !combination.is_combination() {
-                return Err(invalid(format!(
-                    "`combinations`: `{label}` names fewer than two distinct targets; \
-                     single targets and the control are always simulated"
-                )));
-            }
-            if conditions.contains(&combination) {
-                return Err(invalid(format!("`combinations`: `{label}` is listed twice")));
-            }
-            conditions.push(combination);
-        }
-        let units = conditions.len().checked_mul(self.units_per_condition);
-        let cells = units.and_then(|u| u.checked_mul(self.time_points as usize));
-        if cells.and_then(|c| c.checked_mul(self.observed)).is_none() {
-            return Err(invalid(format!(
-                "{} conditions x `units_per_condition` = {} x `time_points` = {} x `observed` = {} \
-                 values overflow the address space",
-                conditions.len(),
-                self.units_per_condition,
-                self.time_points,
-                self.observed
-            )));
-        }
-        Ok(Design { target_names, conditions })
-    }
-
-    fn check_sizes(&self) -> Result<(), ConfigError> {
+    pub(crate) fn check_sizes(&self) -> Result<(), ConfigError> {
         let at_least_one = [
             ("dynamic_latents", self.dynamic_latents, "a simulation needs a latent to perturb"),
             ("mixing_layers", self.mixing_layers, "the mixing needs its linear first layer"),
@@ -152,16 +160,17 @@ impl LatentScmConfig {
         if self.observed < latents {
             return Err(invalid(format!(
                 "`observed` = {} must be at least `invariant_latents` + `dynamic_latents` = {} + {} = {latents}, \
-                 or the mixing cannot be injective",
+                 or the mixing cannot be injective (the `non_invertible_mixing` violation collapses it on purpose)",
                 self.observed, self.invariant_latents, self.dynamic_latents
             )));
         }
         Ok(())
     }
 
-    fn check_magnitudes(&self) -> Result<(), ConfigError> {
+    pub(crate) fn check_magnitudes(&self) -> Result<(), ConfigError> {
         for (key, value) in [
             ("effect_size", self.effect_size),
+            ("dose", self.dose),
             ("transition_noise", self.transition_noise),
             ("observation_noise", self.observation_noise),
         ] {
@@ -171,19 +180,22 @@ impl LatentScmConfig {
                 return Err(invalid(format!("`{key}` = {value} must be a finite number >= 0")));
             }
         }
-        Ok(())
+        if let Some(counts) = &self.counts {
+            counts.validate()?;
+        }
+        crate::violation::validate(&self.violations)
     }
 }
 
-fn invalid(message: String) -> ConfigError {
+pub(crate) fn invalid(message: String) -> ConfigError {
     ConfigError::invalid(message)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<LatentScmConfig, ConfigError> {
+    pub(crate) fn parse(text: &str) -> Result<LatentScmConfig, ConfigError> {
         let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::invalid(e.to_string()))?;
         let config = LatentScmConfig::from_table(&table)?;
         config.validate().map(|()| config)
@@ -191,28 +203,32 @@ mod tests {
 
     #[test]
     fn empty_table_gives_the_documented_defaults() {
-        let config = parse("").unwrap();
-        assert_eq!(config, LatentScmConfig::default());
-        let design = config.design().unwrap();
-        assert_eq!(design.conditions.len(), 10);
-        assert_eq!(design.target_names[8], "P8");
+        assert_eq!(parse("").unwrap(), LatentScmConfig::default());
     }
 
     #[test]
-    fn combinations_follow_the_singles_in_config_order() {
-        let config = parse("targets = 3\ncombinations = [\"P2+P0\", \"P1+P2\"]").unwrap();
-        let design = config.design().unwrap();
-        assert_eq!(design.conditions[0], Perturbation::control());
-        assert_eq!(design.conditions[3], Perturbation::new([2]));
-        assert_eq!(design.conditions[4], Perturbation::new([0, 2]));
-        assert_eq!(design.conditions[5], Perturbation::new([1, 2]));
+    fn nested_tables_parse_with_their_own_keys() {
+        let config = parse(
+            "intervention = \"do\"\ndose = 0.5\nobservation_mode = \"pseudobulk\"\n\
+             [counts]\nnormalise = \"log1p_cp10k\"\n\
+             [[violations]]\nkind = \"batch_effects\"\nstrength = 0.3\n",
+        )
+        .unwrap();
+        assert_eq!(config.intervention, InterventionKind::Do);
+        assert_eq!(config.observation_mode, ObservationMode::Pseudobulk);
+        assert_eq!(config.counts.unwrap().normalise, citebench_counts::Normalisation::Log1pCp10k);
+        assert_eq!(config.violations.len(), 1);
     }
 
     #[test]
-    fn unknown_key_is_named() {
+    fn unknown_keys_are_named_at_every_level() {
         let err = parse("time_point = 3").unwrap_err();
         assert_eq!(err.unknown_key.as_deref(), Some("time_point"));
         assert_eq!(err.nearest_key(), Some("time_points"));
+        let err = parse("[counts]\nlibrary = 3").unwrap_err();
+        assert_eq!(err.unknown_key.as_deref(), Some("library"));
+        let err = parse("[[violations]]\nkind = \"batch_effects\"\nstrenght = 1.0").unwrap_err();
+        assert_eq!(err.nearest_key(), Some("strength"));
     }
 
     #[test]
@@ -223,8 +239,12 @@ mod tests {
             ("time_points = 0", &["`time_points` = 0"]),
             ("latents_per_target = 5", &["`latents_per_target` = 5", "`dynamic_latents` = 4"]),
             ("effect_size = -1.0", &["`effect_size` = -1"]),
+            ("dose = -0.5", &["`dose` = -0.5"]),
             ("observation_noise = nan", &["`observation_noise` = NaN"]),
             ("transition_noise = 1e300", &["`transition_noise`"]),
+            ("intervention = \"knockout\"", &["knockout", "shift", "do", "soft"]),
+            ("observation_mode = \"bulk\"", &["bulk", "snapshots", "pseudobulk"]),
+            ("[counts]\nlibrary_size = 0.0", &["`counts.library_size` = 0"]),
             ("combinations = [\"P0+P12\"]", &["`combinations`", "`P12`", "`P0+P12`"]),
             ("combinations = [\"P3\"]", &["`combinations`", "`P3`", "fewer than two"]),
             ("combinations = [\"P0+P1\", \"P1+P0\"]", &["`combinations`", "`P1+P0`", "twice"]),

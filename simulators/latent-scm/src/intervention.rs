@@ -1,103 +1,118 @@
-//! Perturbations as sparse mechanism shifts on the dynamic latents.
+//! Perturbations: which dynamic latents each target acts on, with what
+//! effect, and the mechanisms they give each condition.
 //!
-//! Each target acts on `latents_per_target` dynamic latents, chosen without
-//! replacement, shifting each chosen latent i by a fixed
-//! delta_i = random sign * effect_size * U(0.5, 1.5) at every step from
-//! time point 1 on: z_{t,i} += delta_i after the unperturbed transition. A
-//! combination applies the shifts of all its targets (they add where two
-//! targets share a latent). The shift is a separate system, ordered after
-//! the transition, that only queries perturbed units.
+//! Each target acts on `latents_per_target` dynamic latents chosen without
+//! replacement (more under the `dense_targets` violation), with an effect
+//! delta_i = random sign * effect_size * U(0.5, 1.5) per (target, latent)
+//! and, for soft interventions, a gain r_i ~ U(-1, 1) from its own stream.
+//! From time point 1 on, a perturbed unit's target latents follow
+//! (see module `assignment`):
+//!
+//! - shift: LReLU(eps + a) + dose * delta (TDRL-style mechanism shift);
+//! - do: the constant dose * delta, whatever the parents;
+//! - soft: LReLU(eps + gain * a), gain = 1 + dose * (r - 1).
+//!
+//! A combination applies all its targets: shifts and do-values add where
+//! two targets share a latent, soft gains multiply.
 
-use bevy_ecs::prelude::*;
 use citebench_core::data::Perturbation;
 use rand::RngExt;
 use rand::seq::index;
 use rand_chacha::ChaCha8Rng;
 
-use crate::unit::{Condition, DynamicLatents, Intervened};
-use crate::world::{Parallelism, Phase, SimPlugin, for_each_unit};
+use crate::assignment::Mechanism;
+use crate::config::InterventionKind;
 
-/// The shifts of every target and condition: a resource of the world.
-#[derive(Resource, Clone, Debug, PartialEq)]
+/// What one target does to one dynamic latent.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Effect {
+    pub(crate) latent: usize,
+    pub(crate) delta: f32,
+    pub(crate) gain: f32,
+}
+
+/// The effects of every target, ascending by latent.
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Interventions {
-    /// Per target, the dynamic latents it shifts, ascending.
-    target_latents: Vec<Vec<usize>>,
-    /// Per condition, (dynamic latent, total shift) over the union of its
-    /// targets' latents, ascending by latent.
-    shifts: Vec<Vec<(usize, f32)>>,
+    pub(crate) n: usize,
+    pub(crate) effects: Vec<Vec<Effect>>,
 }
 
 impl Interventions {
-    /// Draws each target's latents and shifts, then sums them per condition.
+    /// Draws each target's latents and effects; `shifts` is the stream of
+    /// latents and deltas, `gains` that of the soft gains.
     pub(crate) fn draw(
-        dynamic_latents: usize,
+        n: usize,
         latents_per_target: usize,
         effect_size: f32,
         targets: u32,
-        conditions: &[Perturbation],
-        rng: &mut ChaCha8Rng,
+        shifts: &mut ChaCha8Rng,
+        gains: &mut ChaCha8Rng,
     ) -> Self {
-        let mut target_latents = Vec::new();
-        let mut target_shifts = Vec::new();
-        for _ in 0..targets {
-            let mut latents = index::sample(rng, dynamic_latents, latents_per_target).into_vec();
-            latents.sort_unstable();
-            let shifts: Vec<(usize, f32)> = latents
-                .iter()
-                .map(|&i| {
-                    let sign = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
-                    (i, sign * effect_size * rng.random_range(0.5f32..1.5))
-                })
-                .collect();
-            target_latents.push(latents);
-            target_shifts.push(shifts);
-        }
-        let shifts = conditions
-            .iter()
-            .map(|condition| {
-                let mut total = vec![None::<f32>; dynamic_latents];
-                for &target in condition.targets() {
-                    for &(i, delta) in &target_shifts[target as usize] {
-                        *total[i].get_or_insert(0.0) += delta;
-                    }
-                }
-                total.into_iter().enumerate().filter_map(|(i, d)| d.map(|d| (i, d))).collect()
+        let effects = (0..targets)
+            .map(|_| {
+                let mut latents = index::sample(shifts, n, latents_per_target).into_vec();
+                latents.sort_unstable();
+                latents.into_iter().map(|latent| draw_effect(latent, effect_size, shifts, gains)).collect()
             })
             .collect();
-        Self { target_latents, shifts }
+        Self { n, effects }
     }
 
-    /// Per target, the dynamic latents (numbered from 0) it shifts.
-    pub(crate) fn target_latents(&self) -> &[Vec<usize>] {
-        &self.target_latents
+    /// Per target, the dynamic latents (numbered from 0) it acts on.
+    pub(crate) fn target_latents(&self) -> Vec<Vec<usize>> {
+        self.effects.iter().map(|effects| effects.iter().map(|e| e.latent).collect()).collect()
     }
 
-    /// Shifts the newest state of a unit in `condition`.
-    pub(crate) fn apply(&self, condition: u32, z: &mut [f32]) {
-        for &(i, delta) in &self.shifts[condition as usize] {
-            z[i] += delta;
-        }
+    /// The mechanism of every dynamic latent in every condition.
+    pub(crate) fn mechanisms(&self, conditions: &[Perturbation], kind: InterventionKind, dose: f32) -> Vec<Vec<Mechanism>> {
+        conditions
+            .iter()
+            .map(|condition| {
+                let mut mechanisms = vec![Mechanism::Observational; self.n];
+                for &target in condition.targets() {
+                    for effect in &self.effects[target as usize] {
+                        let m = &mut mechanisms[effect.latent];
+                        *m = combine(*m, kind, effect);
+                    }
+                }
+                // Scaling by the dose once, after summing, keeps dose 1
+                // bit-identical to no dose at all.
+                mechanisms.iter_mut().for_each(|m| *m = with_dose(*m, dose));
+                mechanisms
+            })
+            .collect()
     }
 }
 
-/// Shifts the target latents of every perturbed unit. Control units lack
-/// [`Intervened`], so this system never sees them.
-fn intervene(
-    mut units: Query<(&Condition, &mut DynamicLatents), With<Intervened>>,
-    interventions: Res<Interventions>,
-    parallelism: Res<Parallelism>,
-) {
-    let interventions = &*interventions;
-    for_each_unit(&mut units, *parallelism, move |(condition, mut latents)| {
-        interventions.apply(condition.0, latents.current_mut());
-    });
+/// One effect: the delta from the shift stream, the gain from the gain
+/// stream, so that adding soft interventions never moves a delta.
+pub(crate) fn draw_effect(latent: usize, effect_size: f32, shifts: &mut ChaCha8Rng, gains: &mut ChaCha8Rng) -> Effect {
+    let sign = if shifts.random_bool(0.5) { 1.0 } else { -1.0 };
+    let delta = sign * effect_size * shifts.random_range(0.5f32..1.5);
+    Effect { latent, delta, gain: gains.random_range(-1.0f32..1.0) }
 }
 
-/// Inserts the intervention shifts and their system.
-pub(crate) fn plugin(interventions: Interventions) -> impl SimPlugin {
-    move |world: &mut World, schedule: &mut Schedule| {
-        world.insert_resource(interventions.clone());
-        schedule.add_systems(intervene.in_set(Phase::Intervention));
+/// Adds one target's effect to a latent's mechanism (before the dose).
+fn combine(current: Mechanism, kind: InterventionKind, effect: &Effect) -> Mechanism {
+    match (kind, current) {
+        (InterventionKind::Shift, Mechanism::Shift(d)) => Mechanism::Shift(d + effect.delta),
+        (InterventionKind::Shift, _) => Mechanism::Shift(effect.delta),
+        (InterventionKind::Do, Mechanism::Do(v)) => Mechanism::Do(v + effect.delta),
+        (InterventionKind::Do, _) => Mechanism::Do(effect.delta),
+        (InterventionKind::Soft, Mechanism::Soft(g)) => Mechanism::Soft(g * effect.gain),
+        (InterventionKind::Soft, _) => Mechanism::Soft(effect.gain),
+    }
+}
+
+fn with_dose(mechanism: Mechanism, dose: f32) -> Mechanism {
+    match mechanism {
+        Mechanism::Observational => Mechanism::Observational,
+        Mechanism::Shift(d) if dose == 1.0 => Mechanism::Shift(d),
+        Mechanism::Shift(d) => Mechanism::Shift(dose * d),
+        Mechanism::Do(v) if dose == 1.0 => Mechanism::Do(v),
+        Mechanism::Do(v) => Mechanism::Do(dose * v),
+        Mechanism::Soft(g) => Mechanism::Soft(1.0 + dose * (g - 1.0)),
     }
 }
 
@@ -106,23 +121,32 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    fn draw(kind_latents: usize) -> Interventions {
+        let (mut shifts, mut gains) = (ChaCha8Rng::seed_from_u64(3), ChaCha8Rng::seed_from_u64(4));
+        Interventions::draw(5, kind_latents, 2.0, 2, &mut shifts, &mut gains)
+    }
+
     #[test]
-    fn shifts_are_sparse_sized_and_add_up_in_combinations() {
+    fn effects_are_sparse_sized_and_combine_per_kind() {
+        let iv = draw(2);
         let conditions = [Perturbation::control(), Perturbation::new([0]), Perturbation::new([1]), Perturbation::new([0, 1])];
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let iv = Interventions::draw(5, 2, 2.0, 2, &conditions, &mut rng);
-        assert!(iv.shifts[0].is_empty());
-        for target in 0..2 {
-            assert_eq!(iv.target_latents[target].len(), 2);
-            for &(_, delta) in &iv.shifts[target + 1] {
-                assert!((1.0..=3.0).contains(&delta.abs()), "{delta}");
-            }
+        for effects in &iv.effects {
+            assert_eq!(effects.len(), 2);
+            assert!(effects.iter().all(|e| (1.0..=3.0).contains(&e.delta.abs()) && e.gain.abs() <= 1.0));
         }
-        let mut z = vec![0.0; 5];
-        iv.apply(3, &mut z);
-        let mut expected = vec![0.0; 5];
-        iv.apply(1, &mut expected);
-        iv.apply(2, &mut expected);
-        assert_eq!(z, expected);
+        let shift = iv.mechanisms(&conditions, InterventionKind::Shift, 1.0);
+        assert!(shift[0].iter().all(|m| *m == Mechanism::Observational));
+        let delta = |c: usize, i: usize| match shift[c][i] {
+            Mechanism::Shift(d) => d,
+            _ => 0.0,
+        };
+        for i in 0..5 {
+            assert_eq!(delta(3, i), delta(1, i) + delta(2, i));
+        }
+        let halved = iv.mechanisms(&conditions, InterventionKind::Do, 0.5);
+        let e = iv.effects[0][0];
+        assert_eq!(halved[1][e.latent], Mechanism::Do(0.5 * e.delta));
+        let soft = iv.mechanisms(&conditions, InterventionKind::Soft, 0.0);
+        assert_eq!(soft[1][e.latent], Mechanism::Soft(1.0));
     }
 }

@@ -1,63 +1,71 @@
 //! `latent-scm`: a temporal latent structural causal model of perturbed
-//! cells, simulated on a `bevy_ecs` world, whose causal truth is known.
+//! cells, simulated on a `bevy_ecs` world, whose causal truth is known, and
+//! whose identifiability assumptions a scenario can violate one by one.
 //!
 //! # Generative model
 //!
 //! Each unit (a cell) has invariant latents s (`invariant_latents` of them)
-//! and dynamic latents z_t (`dynamic_latents`), and is observed at time
-//! points t = 0 .. `time_points` - 1:
+//! and dynamic latents z_t (`dynamic_latents`), observed at time points
+//! t = 0 .. `time_points` - 1:
 //!
-//! - s ~ N(0, I), drawn once; neither time nor perturbation changes it.
-//! - The first `lags` dynamic states are drawn N(0, I); time point 0 shows
-//!   the newest of them, before any mechanism or perturbation has acted, so
-//!   its law is the same in every condition.
-//! - For t >= 1 (TDRL's transition):
-//!   z_t = LReLU(eps_t + sum_{l=1..lags} LReLU(z_{t-l} W_l)), LReLU slope 0.2,
-//!   eps_t ~ N(0, `transition_noise`^2 I), W_l entries U(-1, 1) with unit-norm
-//!   columns (TDRL's condition-number filter is skipped).
-//! - A perturbation shifts the mechanism of its targets' latents from t = 1
-//!   on: after the transition, z_{t,i} += delta_{target,i} for each of its
-//!   targets. Each target ("P0", "P1", ...) acts on `latents_per_target`
-//!   dynamic latents chosen without replacement, with
-//!   delta = random sign * `effect_size` * U(0.5, 1.5); a combination applies
-//!   the shifts of all its targets.
-//! - x = g([s, z_t]) + N(0, `observation_noise`^2 I): g is TDRL's invertible
-//!   leaky-ReLU MLP, a Gaussian (`observed` x latents) first layer followed by
-//!   `mixing_layers` - 1 times [LReLU(0.2), random orthogonal matrix].
+//! - s ~ N(0, I), drawn once; the first `lags` dynamic states ~ N(0, I);
+//!   time point 0 shows the newest, before any mechanism has acted.
+//! - For t >= 1, in the causal order of same-step effects (module
+//!   `assignment`): z_{t,i} = F_i(eps_{t,i}, a_{t,i} + sum_j B[j, i] z_{t,j}),
+//!   a_t = sum_l LReLU(z_{t-l} W_l) (TDRL's transition, module
+//!   `transition`), F_i = LReLU(eps + a) unperturbed, or a shift, a hard or
+//!   a soft intervention of the unit's condition, scaled by a dose (module
+//!   `intervention`).
+//! - Features x = g([s, z_t]) + noise, g TDRL's leaky-ReLU MLP (module
+//!   `mixing`); with `counts`, x is a log expression turned into
+//!   negative-binomial counts (crate `citebench-counts`).
+//! - Observation modes: trajectories, snapshots (each cell once), or
+//!   pseudo-bulk sums of snapshots (module `pseudobulk`).
 //!
-//! The output has one row per unit and time point, ordered by unit id then
-//! time point; conditions are the control, each target alone, then the
-//! configured combinations; units are dealt to replicates round robin. The
-//! ground truth holds [s, z_t] per row (invariant block first), the lagged
-//! graph (an edge j -> i with lag l wherever W_l[j, i] != 0) and each
-//! target's latents.
+//! Violations (module `violation`) weaken one assumption each, with a
+//! strength where 0 leaves the data bit-identical. The README lists every
+//! key.
 //!
 //! # Structure
 //!
-//! The world (module `world`) holds one entity per unit (module `unit`), the
-//! mechanisms' parameters as resources, and a schedule whose every run
-//! produces one time point in three phases: transition, intervention (only
-//! perturbed units), observation. Each mechanism is a plugin, so a scenario
-//! can later swap one for an assumption-violating variant. Every random
-//! draw comes from a stream keyed by (seed, purpose, unit, time point)
-//! (module `stream`), so the data are bit-identical whatever the thread count.
+//! The world (module `world`) holds one entity per unit (module `unit`),
+//! the mechanisms' parameters as resources, and a schedule whose every run
+//! is one mechanism step, in phases: drift, drive, exogenous input,
+//! assignment, settling, observation, harvest. Each mechanism is a plugin;
+//! the readout (module `readout`) then mixes the recorded latents in
+//! blocks of matrix products and runs the feature stages plugins added.
+//! Every random draw comes from a stream keyed by (seed, purpose, unit,
+//! time point) (module `stream`), so the data are bit-identical whatever
+//! the thread count.
 
 mod activation;
+mod assemble;
+mod assignment;
 mod config;
+mod counting;
+mod design;
+mod gemm;
 mod intervention;
 mod mixing;
 mod observation;
+mod output;
 mod population;
+mod pseudobulk;
+mod readout;
 mod scm;
 mod stream;
 mod transition;
 mod unit;
+mod violation;
 mod world;
 
 #[cfg(test)]
 mod tests;
 
-pub use config::LatentScmConfig;
+pub use citebench_counts::{CountConfig, Normalisation};
+pub use config::{InterventionKind, LatentScmConfig, ObservationMode};
+pub use output::{Detailed, Notes, Profile};
+pub use violation::{ViolationConfig, ViolationKind};
 
 use citebench_core::data::Simulation;
 use citebench_core::simulator::{Simulator, SimulatorError};
@@ -69,6 +77,12 @@ pub struct LatentScm;
 impl LatentScm {
     /// Simulates from a typed configuration.
     pub fn simulate_config(config: &LatentScmConfig, seed: u64) -> Result<Simulation, SimulatorError> {
+        Ok(Self::simulate_detailed(config, seed)?.simulation)
+    }
+
+    /// Simulates, and also returns the truth the core types cannot hold
+    /// and where the time went.
+    pub fn simulate_detailed(config: &LatentScmConfig, seed: u64) -> Result<Detailed, SimulatorError> {
         scm::Scm::new(config, seed)?.simulate()
     }
 }

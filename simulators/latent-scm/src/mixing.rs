@@ -8,10 +8,15 @@
 //! bijections; hence g is injective, which identifiability needs. A's
 //! entries have variance 1 / latents so that a feature's scale, and the
 //! meaning of `observation_noise`, do not grow with the number of latents.
+//!
+//! Cells are mixed a block of rows at a time, as matrix products (module
+//! `gemm`). The `non_invertible_mixing` violation collapses latent
+//! directions of A (see [`Mixing::collapse`]).
 
 use rand_chacha::ChaCha8Rng;
 
 use crate::activation::leaky_relu;
+use crate::gemm::matmul_transposed;
 use crate::stream::standard_normal;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,21 +37,49 @@ impl Mixing {
         Self { latents, observed, first, orthogonal }
     }
 
-    /// g(v) for one latent vector v = [s, z_t].
-    pub(crate) fn apply(&self, v: &[f32]) -> Vec<f32> {
-        debug_assert_eq!(v.len(), self.latents);
-        let mut h = mat_vec(&self.first, self.latents, v);
-        for q in &self.orthogonal {
-            h.iter_mut().for_each(|h_i| *h_i = leaky_relu(*h_i));
-            h = mat_vec(q, self.observed, &h);
-        }
-        h
+    pub(crate) fn latents(&self) -> usize {
+        self.latents
     }
-}
 
-/// `m v` for a row-major `m` with `cols` columns.
-fn mat_vec(m: &[f32], cols: usize, v: &[f32]) -> Vec<f32> {
-    m.chunks_exact(cols).map(|row| row.iter().zip(v).map(|(a, b)| a * b).sum()).collect()
+    pub(crate) fn observed(&self) -> usize {
+        self.observed
+    }
+
+    /// g(v) for the `rows` latent vectors in `v` (row-major, rows x latents),
+    /// written into `out` (rows x observed); `scratch` is reused between calls.
+    pub(crate) fn apply_block(&self, v: &[f32], rows: usize, out: &mut [f32], scratch: &mut Vec<f32>) {
+        matmul_transposed(v, &self.first, out, rows, self.latents, self.observed);
+        for q in &self.orthogonal {
+            scratch.resize(out.len(), 0.0);
+            scratch.iter_mut().zip(out.iter()).for_each(|(h, &x)| *h = leaky_relu(x));
+            matmul_transposed(scratch, q, out, rows, self.observed, self.observed);
+        }
+    }
+
+    /// Makes g non-injective: A forgets `directions` random orthonormal
+    /// latent directions u_k, A <- A (I - sum_k u_k u_k^T), so latents that
+    /// differ only along them give the same observation. Returns the
+    /// directions (each of length `latents`).
+    pub(crate) fn collapse(&mut self, directions: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
+        let d = self.latents;
+        let basis = random_orthogonal(d, rng);
+        let removed: Vec<Vec<f32>> = (0..directions.min(d)).map(|k| (0..d).map(|r| basis[r * d + k]).collect()).collect();
+        for row in self.first.chunks_exact_mut(d) {
+            for u in &removed {
+                let along: f32 = row.iter().zip(u).map(|(a, u)| a * u).sum();
+                row.iter_mut().zip(u).for_each(|(a, u)| *a -= along * u);
+            }
+        }
+        removed
+    }
+
+    /// g(v) for one latent vector v = [s, z_t].
+    #[cfg(test)]
+    pub(crate) fn apply(&self, v: &[f32]) -> Vec<f32> {
+        let mut out = vec![0.0; self.observed];
+        self.apply_block(v, 1, &mut out, &mut Vec::new());
+        out
+    }
 }
 
 /// A Haar-random orthogonal matrix, row-major: Gram-Schmidt on the columns

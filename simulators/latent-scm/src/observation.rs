@@ -1,43 +1,49 @@
-//! Observing units: x = g([s, z_t]) + N(0, observation_noise^2 I), recorded
-//! with the true latents at every time point.
+//! Observing units: at each time point, the units due for observation have
+//! their true latents [s, z_t] recorded; units with nothing left to observe
+//! leave the simulation (a snapshot's cell is destroyed by sequencing, and
+//! simulating it further would only cost time). Features are computed from
+//! the records once the dynamics are done (module `readout`).
 
 use bevy_ecs::prelude::*;
 
-use crate::mixing::Mixing;
-use crate::stream::{Draw, Streams, standard_normal};
-use crate::unit::{DynamicLatents, InvariantLatents, Record, UnitId};
-use crate::world::{Clock, Parallelism, Phase, SimPlugin, for_each_unit};
+use crate::unit::{Drive, DynamicLatents, InvariantLatents, Record, Sampling};
+use crate::world::{Clock, Parallelism, Phase, SimPlugin, Timeline, for_each_unit};
 
-/// How latents become observations: a resource of the world.
-#[derive(Resource, Clone, Debug, PartialEq)]
-pub(crate) struct Observation {
-    pub(crate) mixing: Mixing,
-    pub(crate) noise_std: f32,
-}
-
-/// Appends each unit's observation and true latents at this time point to
-/// its [`Record`].
+/// Appends the latents of each unit observed at this time point to its [`Record`].
 fn observe(
-    mut units: Query<(&UnitId, &InvariantLatents, &DynamicLatents, &mut Record)>,
-    observation: Res<Observation>,
-    streams: Res<Streams>,
+    mut units: Query<(&InvariantLatents, &DynamicLatents, &Sampling, &mut Record)>,
     clock: Res<Clock>,
     parallelism: Res<Parallelism>,
 ) {
-    let (observation, streams, time_point) = (&*observation, *streams, clock.time_point);
-    for_each_unit(&mut units, *parallelism, move |(unit, s, z, mut record)| {
-        let latents: Vec<f32> = s.0.iter().chain(z.current()).copied().collect();
-        let mut rng = streams.unit(Draw::ObservationNoise, unit.0, time_point);
-        let x = observation.mixing.apply(&latents);
-        record.x.extend(x.into_iter().map(|x| x + observation.noise_std * standard_normal(&mut rng)));
-        record.latents.extend(latents);
+    let Some(time_point) = clock.time_point else { return };
+    for_each_unit(&mut units, *parallelism, move |(s, z, sampling, mut record)| {
+        if sampling.includes(time_point) {
+            record.time_points.push(time_point);
+            record.latents.extend(s.0.iter().chain(z.current()));
+        }
     });
 }
 
-/// Inserts the mixing and the recording system.
-pub(crate) fn plugin(observation: Observation) -> impl SimPlugin {
-    move |world: &mut World, schedule: &mut Schedule| {
-        world.insert_resource(observation.clone());
-        schedule.add_systems(observe.in_set(Phase::Observation));
+/// Takes the state of every unit whose last observation is done, so no
+/// later system visits it; its record stays.
+fn harvest(
+    units: Query<(Entity, &Sampling), With<DynamicLatents>>,
+    clock: Res<Clock>,
+    timeline: Res<Timeline>,
+    mut commands: Commands,
+) {
+    // After the last step nothing runs: leaving every unit as it is costs nothing.
+    let Some(time_point) = clock.time_point.filter(|_| clock.step < timeline.last_step()) else { return };
+    for (entity, sampling) in &units {
+        if sampling.done_after(time_point) {
+            commands.entity(entity).remove::<(InvariantLatents, DynamicLatents, Drive)>();
+        }
+    }
+}
+
+/// Adds the recording and harvesting systems.
+pub(crate) fn plugin() -> impl SimPlugin {
+    |_: &mut World, schedule: &mut Schedule| {
+        schedule.add_systems((observe.in_set(Phase::Observe), harvest.in_set(Phase::Harvest)));
     }
 }

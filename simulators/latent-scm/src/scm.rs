@@ -1,33 +1,51 @@
-//! One simulation: the mechanisms drawn for a configuration and seed, the
-//! world assembled from their plugins, and the [`Simulation`] read back from
-//! the units' records.
+//! One simulation: the mechanisms drawn for a configuration and seed (and
+//! adjusted by the violations), the world assembled from their plugins, and
+//! the output read back from the units' records.
+
+use std::time::Instant;
 
 use bevy_ecs::prelude::*;
 use citebench_core::config::ConfigError;
-use citebench_core::data::{
-    Dataset, GroundTruth, LatentBlock, LatentGraph, Matrix, Observations, Simulation,
-};
 use citebench_core::simulator::SimulatorError;
 
-use crate::config::{Design, LatentScmConfig};
-use crate::intervention::{self, Interventions};
+use crate::assignment::{self, Assignment, Contemporaneous};
+use crate::config::{LatentScmConfig, ObservationMode};
+use crate::design::Design;
+use crate::intervention::Interventions;
 use crate::mixing::Mixing;
-use crate::observation::{self, Observation};
+use crate::output::{Detailed, Profile};
 use crate::population::{self, Population};
+use crate::readout::{self, Readout, ReadoutTimes, RowKey, Rows};
 use crate::stream::{Draw, Streams};
 use crate::transition::{self, Transition};
 use crate::unit::{Condition, Record, Replicate, UnitId};
-use crate::world::{SimPlugin, SimWorld};
+use crate::violation;
+use crate::world::{Parallelism, SimPlugin, SimWorld, Timeline};
+use crate::{assemble, counting, observation};
+
+/// The parameters of every mechanism, as drawn and then adjusted by the
+/// violations that act on parameters rather than on the running world.
+#[derive(Clone, Debug)]
+pub(crate) struct Mechanisms {
+    pub(crate) design: Design,
+    pub(crate) transition: Transition,
+    pub(crate) interventions: Interventions,
+    pub(crate) contemporaneous: Contemporaneous,
+    pub(crate) mixing: Mixing,
+    pub(crate) timeline: Timeline,
+    /// Dynamic latents (numbered from 0) driven by a hidden confounder,
+    /// with their loadings.
+    pub(crate) confounder: Vec<(usize, f32)>,
+    /// Latent directions the mixing forgets.
+    pub(crate) collapsed: Vec<Vec<f32>>,
+}
 
 /// A validated configuration with its mechanisms drawn.
 #[derive(Clone, Debug)]
 pub(crate) struct Scm {
     pub(crate) config: LatentScmConfig,
-    pub(crate) design: Design,
     pub(crate) seed: u64,
-    pub(crate) transition: Transition,
-    pub(crate) interventions: Interventions,
-    pub(crate) observation: Observation,
+    pub(crate) mechanisms: Mechanisms,
 }
 
 impl Scm {
@@ -42,8 +60,8 @@ impl Scm {
             config.latents_per_target,
             config.effect_size as f32,
             config.targets,
-            &design.conditions,
             &mut streams.mechanism(Draw::InterventionShifts),
+            &mut streams.mechanism(Draw::SoftGains),
         );
         let mixing = Mixing::draw(
             config.invariant_latents + n,
@@ -51,8 +69,20 @@ impl Scm {
             config.mixing_layers,
             &mut streams.mechanism(Draw::Mixing),
         );
-        let observation = Observation { mixing, noise_std: config.observation_noise as f32 };
-        Ok(Self { config: config.clone(), design, seed, transition, interventions, observation })
+        let mut mechanisms = Mechanisms {
+            design,
+            transition,
+            interventions,
+            contemporaneous: Contemporaneous::none(n),
+            mixing,
+            timeline: Timeline::regular(config.time_points),
+            confounder: Vec::new(),
+            collapsed: Vec::new(),
+        };
+        for v in &config.violations {
+            violation::adjust(v, config, &streams, &mut mechanisms);
+        }
+        Ok(Self { config: config.clone(), seed, mechanisms })
     }
 
     pub(crate) fn population(&self) -> Population {
@@ -60,35 +90,79 @@ impl Scm {
             invariant_latents: self.config.invariant_latents,
             dynamic_latents: self.config.dynamic_latents,
             lags: self.config.lags,
-            conditions: self.design.conditions.len(),
+            simulated: self.mechanisms.design.simulated.clone(),
             units_per_condition: self.config.units_per_condition,
             replicates: self.config.replicates,
+            time_points: self.config.time_points,
         }
     }
 
-    /// The model as configured: population, transition, intervention, observation.
-    pub(crate) fn simulate(&self) -> Result<Simulation, SimulatorError> {
-        self.run(&[
-            &population::plugin(self.population()),
-            &transition::plugin(self.transition.clone()),
-            &intervention::plugin(self.interventions.clone()),
-            &observation::plugin(self.observation.clone()),
-        ])
+    pub(crate) fn assignment(&self) -> Assignment {
+        let m = &self.mechanisms;
+        Assignment {
+            contemporaneous: m.contemporaneous.clone(),
+            mechanisms: m.interventions.mechanisms(&m.design.conditions, self.config.intervention, self.config.dose as f32),
+        }
     }
 
-    /// Runs a world built from `plugins` through every time point and reads
-    /// the simulation back from the units' records.
-    pub(crate) fn run(&self, plugins: &[&dyn SimPlugin]) -> Result<Simulation, SimulatorError> {
+    /// Every plugin of the configured model, violations last so that they
+    /// can adjust what the others spawned and inserted.
+    pub(crate) fn plugins(&self) -> Vec<Box<dyn SimPlugin>> {
+        let c = &self.config;
+        let mut plugins: Vec<Box<dyn SimPlugin>> = vec![Box::new(population::plugin(self.population()))];
+        if c.observation_mode != ObservationMode::Trajectories {
+            plugins.push(Box::new(population::snapshot_plugin(self.population())));
+        }
+        plugins.push(Box::new(transition::plugin(self.mechanisms.transition.clone())));
+        plugins.push(Box::new(assignment::plugin(self.assignment())));
+        plugins.push(Box::new(observation::plugin()));
+        plugins.push(Box::new(readout::plugin(self.mechanisms.mixing.clone(), c.observation_noise as f32)));
+        if let Some(counts) = &c.counts {
+            plugins.push(Box::new(counting::plugin(counts.clone(), c.observed)));
+        }
+        plugins.extend(c.violations.iter().filter_map(|v| violation::plugin(v, c, &self.mechanisms)));
+        plugins
+    }
+
+    /// The model as configured.
+    pub(crate) fn simulate(&self) -> Result<Detailed, SimulatorError> {
+        self.run(&self.plugins())
+    }
+
+    /// Runs a world built from `plugins` through every step and reads the
+    /// simulation back from the units' records.
+    pub(crate) fn run(&self, plugins: &[Box<dyn SimPlugin>]) -> Result<Detailed, SimulatorError> {
+        let mut profile = Profile::default();
+        let start = Instant::now();
         let mut sim = SimWorld::new(self.seed, self.config.threads);
         for plugin in plugins {
-            sim.add_plugin(*plugin);
+            sim.add_plugin(plugin.as_ref());
         }
-        sim.run(self.config.time_points);
-        self.read_back(sim.world_mut())
+        let built = Instant::now();
+        sim.run(&self.mechanisms.timeline);
+        let ran = Instant::now();
+        let world = sim.world_mut();
+        let rows = self.rows(world);
+        let readout = world
+            .remove_resource::<Readout>()
+            .ok_or_else(|| SimulatorError::Failed("no readout plugin was added to the world".into()))?;
+        let times = ReadoutTimes::default();
+        let x = readout.run(&rows, world.resource::<Streams>(), *world.resource::<Parallelism>(), &times);
+        let read = Instant::now();
+        let (simulation, notes) = assemble::output(self, rows, x)?;
+        profile.setup_s = (built - start).as_secs_f64();
+        profile.dynamics_s = (ran - built).as_secs_f64();
+        profile.readout_s = (read - ran).as_secs_f64();
+        profile.assembly_s = read.elapsed().as_secs_f64();
+        let cpu = |ns: &std::sync::atomic::AtomicU64| ns.load(std::sync::atomic::Ordering::Relaxed) as f64 * 1e-9;
+        profile.mixing_cpu_s = cpu(&times.mixing_ns);
+        profile.counts_cpu_s = cpu(&times.counts_ns);
+        profile.noise_cpu_s = cpu(&times.other_ns);
+        Ok(Detailed { simulation, notes, profile })
     }
 
-    /// Rows ordered by unit id, then time point.
-    fn read_back(&self, world: &mut World) -> Result<Simulation, SimulatorError> {
+    /// Every recorded row, ordered by unit id, then time point.
+    fn rows(&self, world: &mut World) -> Rows {
         // The records are taken, not cloned: the world is done with them.
         let mut units: Vec<(UnitId, Condition, Replicate, Record)> = world
             .query::<(&UnitId, &Condition, &Replicate, &mut Record)>()
@@ -96,59 +170,14 @@ impl Scm {
             .map(|(u, c, r, mut record)| (*u, *c, *r, std::mem::take(&mut *record)))
             .collect();
         units.sort_unstable_by_key(|(u, ..)| *u);
-        let c = &self.config;
-        let t_count = c.time_points as usize;
-        let latents = c.invariant_latents + c.dynamic_latents;
-        let rows = units.len() * t_count;
-        let mut x = Vec::with_capacity(rows * c.observed);
-        let mut truth = Vec::with_capacity(rows * latents);
-        let (mut time_point, mut condition, mut replicate, mut unit) = (vec![], vec![], vec![], vec![]);
-        for (id, cond, rep, record) in units {
-            if record.x.len() != t_count * c.observed || record.latents.len() != t_count * latents {
-                return Err(SimulatorError::Failed(format!(
-                    "unit {} recorded {} of {t_count} time points",
-                    id.0,
-                    record.latents.len() / latents.max(1)
-                )));
+        let mut rows = Rows::default();
+        for (id, condition, replicate, record) in units {
+            for &time_point in &record.time_points {
+                rows.keys.push(RowKey { unit: id.0, time_point, replicate: replicate.0 });
+                rows.condition.push(condition.0);
             }
-            x.extend(record.x);
-            truth.extend(record.latents);
-            time_point.extend(0..c.time_points);
-            condition.extend(std::iter::repeat_n(cond.0, t_count));
-            replicate.extend(std::iter::repeat_n(rep.0, t_count));
-            unit.extend(std::iter::repeat_n(id.0, t_count));
+            rows.latents.extend(record.latents);
         }
-        let failed = |e: &dyn std::fmt::Display| SimulatorError::Failed(e.to_string());
-        let observations = Observations::new(
-            Matrix::new(rows, c.observed, x).map_err(|e| failed(&e))?,
-            time_point,
-            condition,
-            replicate,
-            unit,
-            self.design.conditions.clone(),
-            (0..c.time_points).map(|t| t as f32).collect(),
-            c.targets,
-        )
-        .map_err(|e| failed(&e))?;
-        let features = (0..c.observed).map(|j| format!("g{j}")).collect();
-        let dataset = Dataset::new(observations, self.design.target_names.clone(), features).map_err(|e| failed(&e))?;
-        let truth = GroundTruth {
-            latents: Matrix::new(rows, latents, truth).map_err(|e| failed(&e))?,
-            blocks: self.blocks(),
-            graph: LatentGraph { n_latents: latents, edges: self.transition.edges(c.invariant_latents) },
-            target_latents: self
-                .interventions
-                .target_latents()
-                .iter()
-                .map(|dynamic| dynamic.iter().map(|i| c.invariant_latents + i).collect())
-                .collect(),
-        };
-        Ok(Simulation { dataset, truth })
-    }
-
-    /// Invariant latents first, then dynamic ones.
-    fn blocks(&self) -> Vec<LatentBlock> {
-        let invariant = std::iter::repeat_n(LatentBlock::Invariant, self.config.invariant_latents);
-        invariant.chain(std::iter::repeat_n(LatentBlock::Dynamic, self.config.dynamic_latents)).collect()
+        rows
     }
 }

@@ -1,7 +1,11 @@
-//! The unperturbed mechanism of the dynamic latents (TDRL's transition):
+//! The lagged part of the dynamic latents' mechanism (TDRL's transition):
 //!
-//! z_t = LReLU(eps_t + sum_{l=1..lags} LReLU(z_{t-l} W_l)),
+//! z_t = LReLU(eps_t + a_t),  a_t = sum_{l=1..lags} LReLU(z_{t-l} W_l),
 //! eps_t ~ N(0, transition_noise^2 I),
+//!
+//! This module gathers eps_t and a_t into each unit's [`Drive`]; the
+//! structural assignment (module `assignment`) applies the outer LReLU,
+//! any same-step effects and any perturbation.
 //!
 //! with z_{t-l} a row vector, so W_l[j, i] is the effect of latent j, l steps
 //! back, on latent i. Entries of W_l are drawn U(-1, 1) and each column
@@ -17,15 +21,15 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::activation::leaky_relu;
 use crate::stream::{Draw, Streams, standard_normal};
-use crate::unit::{DynamicLatents, UnitId};
+use crate::unit::{Drive, DynamicLatents, UnitId};
 use crate::world::{Clock, Parallelism, Phase, SimPlugin, for_each_unit};
 
 /// The parameters of the transition: a resource of the world.
 #[derive(Resource, Clone, Debug, PartialEq)]
 pub(crate) struct Transition {
-    n: usize,
+    pub(crate) n: usize,
     /// `weights[l - 1][j * n + i]` = W_l[j, i].
-    weights: Vec<Vec<f32>>,
+    pub(crate) weights: Vec<Vec<f32>>,
     noise_std: f32,
 }
 
@@ -66,40 +70,38 @@ impl Transition {
         edges
     }
 
-    /// z_t from the history (newest first) and the noise eps_t.
-    pub(crate) fn step(&self, history: &[f32], noise: &[f32]) -> Vec<f32> {
+    /// a_t from the history (newest first), written into `input`.
+    pub(crate) fn lagged_input(&self, history: &[f32], input: &mut [f32]) {
         let n = self.n;
-        let mut z = noise.to_vec();
+        input.fill(0.0);
         for (w, past) in self.weights.iter().zip(history.chunks_exact(n)) {
-            for (i, z_i) in z.iter_mut().enumerate() {
+            for (i, a_i) in input.iter_mut().enumerate() {
                 let pre: f32 = past.iter().enumerate().map(|(j, &z_j)| z_j * w[j * n + i]).sum();
-                *z_i += leaky_relu(pre);
+                *a_i += leaky_relu(pre);
             }
         }
-        z.iter_mut().for_each(|z_i| *z_i = leaky_relu(*z_i));
-        z
     }
 
-    /// eps_t for one unit at one time point, from that unit's stream.
-    pub(crate) fn noise(&self, streams: &Streams, unit: u64, time_point: u32) -> Vec<f32> {
-        let mut rng = streams.unit(Draw::TransitionNoise, unit, time_point);
-        (0..self.n).map(|_| self.noise_std * standard_normal(&mut rng)).collect()
+    /// eps_t for one unit at one step, from that unit's stream.
+    pub(crate) fn noise(&self, streams: &Streams, unit: u64, step: u32, noise: &mut [f32]) {
+        let mut rng = streams.unit(Draw::TransitionNoise, unit, step);
+        noise.iter_mut().for_each(|eps| *eps = self.noise_std * standard_normal(&mut rng));
     }
 }
 
-/// Moves every unit's dynamic latents one step with the unperturbed mechanism.
-fn advance(
-    mut units: Query<(&UnitId, &mut DynamicLatents)>,
+/// Gathers every unit's noise and lagged input for this step.
+fn drive(
+    mut units: Query<(&UnitId, &DynamicLatents, &mut Drive)>,
     transition: Res<Transition>,
     streams: Res<Streams>,
     clock: Res<Clock>,
     parallelism: Res<Parallelism>,
 ) {
-    let (transition, streams, time_point) = (&*transition, *streams, clock.time_point);
-    for_each_unit(&mut units, *parallelism, move |(unit, mut latents)| {
-        let noise = transition.noise(&streams, unit.0, time_point);
-        let z = transition.step(latents.history(), &noise);
-        latents.push(&z);
+    let (transition, streams, step) = (&*transition, *streams, clock.step);
+    for_each_unit(&mut units, *parallelism, move |(unit, latents, mut drive)| {
+        let drive = &mut *drive;
+        transition.noise(&streams, unit.0, step, &mut drive.noise);
+        transition.lagged_input(latents.history(), &mut drive.input);
     });
 }
 
@@ -107,7 +109,7 @@ fn advance(
 pub(crate) fn plugin(transition: Transition) -> impl SimPlugin {
     move |world: &mut World, schedule: &mut Schedule| {
         world.insert_resource(transition.clone());
-        schedule.add_systems(advance.in_set(Phase::Transition));
+        schedule.add_systems(drive.in_set(Phase::Drive));
     }
 }
 
@@ -132,9 +134,13 @@ mod tests {
     }
 
     #[test]
-    fn step_matches_the_formula() {
+    fn lagged_input_matches_the_formula() {
         let t = Transition { n: 2, weights: vec![vec![1.0, -1.0, 0.5, 2.0]], noise_std: 0.1 };
-        // z W = [1 * 1 + 2 * 0.5, 1 * -1 + 2 * 2] = [2, 3]; add noise, then LReLU.
-        assert_eq!(t.step(&[1.0, 2.0], &[-3.0, 0.5]), vec![-0.2, 3.5]);
+        // z W = [1 * 1 + 2 * 0.5, 1 * -1 + 2 * 2] = [2, 3]; z W = [-2, -3] for -z.
+        let mut input = [9.0; 2];
+        t.lagged_input(&[1.0, 2.0], &mut input);
+        assert_eq!(input, [2.0, 3.0]);
+        t.lagged_input(&[-1.0, -2.0], &mut input);
+        assert!((input[0] + 0.4).abs() < 1e-6 && (input[1] + 0.6).abs() < 1e-6, "{input:?}");
     }
 }

@@ -1,5 +1,5 @@
 //! The components of a unit (a simulated cell): who it is, what was done to
-//! it, its latent state, and what has been recorded of it.
+//! it, its latent state, when it is observed, and what has been recorded.
 
 use bevy_ecs::prelude::Component;
 
@@ -13,15 +13,12 @@ pub(crate) struct UnitId(pub(crate) u64);
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Condition(pub(crate) u32);
 
-/// Marks a unit whose condition is not the control. The intervention only
-/// queries units that carry it, so control units are never touched.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Intervened;
-
+/// The replicate (batch) the unit was dealt to.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Replicate(pub(crate) u32);
 
-/// The invariant latents s, drawn once; no system writes them.
+/// The invariant latents s, drawn once; only the `leaky_invariance`
+/// violation moves them.
 #[derive(Component, Clone, Debug, PartialEq)]
 pub(crate) struct InvariantLatents(pub(crate) Vec<f32>);
 
@@ -50,10 +47,6 @@ impl DynamicLatents {
         &self.states[..self.n]
     }
 
-    pub(crate) fn current_mut(&mut self) -> &mut [f32] {
-        &mut self.states[..self.n]
-    }
-
     /// Makes `z` the newest state and forgets the oldest.
     pub(crate) fn push(&mut self, z: &[f32]) {
         let len = self.states.len();
@@ -62,11 +55,44 @@ impl DynamicLatents {
     }
 }
 
-/// What has been recorded of the unit, one row per time point so far: its
-/// observation x and its true latents [s, z_t].
+/// What drives the unit's next state, gathered before the structural
+/// assignment solves for it: per dynamic latent, the exogenous noise eps_i
+/// and the input a_i from its lagged parents (and any hidden confounder).
+/// Buffers are reused from step to step.
+#[derive(Component, Clone, Debug, PartialEq)]
+pub(crate) struct Drive {
+    pub(crate) noise: Vec<f32>,
+    pub(crate) input: Vec<f32>,
+}
+
+impl Drive {
+    pub(crate) fn new(n: usize) -> Self {
+        Self { noise: vec![0.0; n], input: vec![0.0; n] }
+    }
+}
+
+/// The time points at which the unit is observed, ascending: all of them
+/// for a trajectory, one for a snapshot, a subset under sparse sampling.
+#[derive(Component, Clone, Debug, PartialEq)]
+pub(crate) struct Sampling(pub(crate) Vec<u32>);
+
+impl Sampling {
+    pub(crate) fn includes(&self, time_point: u32) -> bool {
+        self.0.binary_search(&time_point).is_ok()
+    }
+
+    /// Whether nothing is left to observe after `time_point`.
+    pub(crate) fn done_after(&self, time_point: u32) -> bool {
+        self.0.last().is_none_or(|&last| last <= time_point)
+    }
+}
+
+/// What has been recorded of the unit: per observation, its time point and
+/// its true latents [s, z_t]. Features are computed from these once the
+/// dynamics are done (module `readout`).
 #[derive(Component, Clone, Debug, Default, PartialEq)]
 pub(crate) struct Record {
-    pub(crate) x: Vec<f32>,
+    pub(crate) time_points: Vec<u32>,
     pub(crate) latents: Vec<f32>,
 }
 

@@ -1,6 +1,6 @@
 //! The simulation world: a `bevy_ecs` [`World`] of units, the [`Schedule`]
-//! whose every run is one time point, and the plugin trait that mechanisms
-//! use to register themselves on both.
+//! whose every run is one mechanism step, and the plugin trait that
+//! mechanisms use to register themselves on both.
 //!
 //! citebench uses `bevy_ecs` without `bevy_app`, so this module is its small
 //! equivalent of bevy's `App` and `Plugin`. A plugin's life is short: it is
@@ -34,7 +34,9 @@ use crate::stream::Streams;
 /// A piece of the simulation: its resources, entities and systems.
 ///
 /// Implemented for every `Fn(&mut World, &mut Schedule)`, so the usual
-/// plugin is a closure returned by a module's `plugin` function.
+/// plugin is a closure returned by a module's `plugin` function. Plugins
+/// are built in the order they are added, so a later plugin can adjust
+/// what an earlier one spawned or inserted.
 pub(crate) trait SimPlugin {
     /// Registers the plugin's resources, entities and systems; called once,
     /// before the first time point.
@@ -47,27 +49,59 @@ impl<F: Fn(&mut World, &mut Schedule)> SimPlugin for F {
     }
 }
 
-/// The phases of one time point, run in this order.
+/// The phases of one mechanism step, run in this order.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Phase {
-    /// The unperturbed mechanism moves every unit's dynamic latents one step.
-    Transition,
-    /// Perturbations shift the mechanism of their target latents.
-    Intervention,
-    /// Units are observed through the mixing function and recorded.
-    Observation,
+    /// Mechanism parameters that change with time are updated (drift).
+    Mechanism,
+    /// The transition gathers each unit's noise and lagged input.
+    Drive,
+    /// Exogenous inputs add to the drive (a hidden confounder).
+    Exogenous,
+    /// The structural assignment solves for z_t, perturbations included.
+    Assign,
+    /// Anything that moves after the dynamic latents (leaky invariance).
+    Settle,
+    /// Units due for observation at this time point are recorded.
+    Observe,
+    /// Units with nothing left to observe leave the simulation.
+    Harvest,
 }
 
-/// The time point the schedule is producing.
+/// Where the schedule is: the mechanism step it is producing, and the
+/// time point observed at this step, if any.
 #[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Clock {
-    pub(crate) time_point: u32,
+    pub(crate) step: u32,
+    pub(crate) time_point: Option<u32>,
 }
 
-/// Time point 0 is the initial state, before any mechanism (and any
-/// perturbation) has acted: only the observation phase runs then.
+/// Step 0 is the initial state, before any mechanism (and any
+/// perturbation) has acted: only observation runs then.
 fn after_initial_state(clock: Res<Clock>) -> bool {
-    clock.time_point > 0
+    clock.step > 0
+}
+
+fn observing(clock: Res<Clock>) -> bool {
+    clock.time_point.is_some()
+}
+
+/// The mechanism step at which each time point is observed: time point k
+/// at step k unless the `irregular_time_points` violation spaces them out.
+#[derive(Resource, Clone, Debug, PartialEq)]
+pub(crate) struct Timeline {
+    pub(crate) steps: Vec<u32>,
+}
+
+impl Timeline {
+    pub(crate) fn regular(time_points: u32) -> Self {
+        Self { steps: (0..time_points).collect() }
+    }
+
+    /// The last step simulated.
+    pub(crate) fn last_step(&self) -> u32 {
+        self.steps.last().copied().unwrap_or(0)
+    }
 }
 
 /// How per-unit systems iterate over units.
@@ -130,9 +164,14 @@ impl SimWorld {
             Parallelism::Sequential => schedule.set_executor(SingleThreadedExecutor::new()),
             Parallelism::Parallel { .. } => schedule.set_executor(MultiThreadedExecutor::new()),
         };
-        schedule.configure_sets((Phase::Transition, Phase::Intervention, Phase::Observation).chain());
-        schedule.configure_sets(Phase::Transition.run_if(after_initial_state));
-        schedule.configure_sets(Phase::Intervention.run_if(after_initial_state));
+        schedule.configure_sets(
+            (Phase::Mechanism, Phase::Drive, Phase::Exogenous, Phase::Assign, Phase::Settle, Phase::Observe, Phase::Harvest)
+                .chain(),
+        );
+        for phase in [Phase::Mechanism, Phase::Drive, Phase::Exogenous, Phase::Assign, Phase::Settle] {
+            schedule.configure_sets(phase.run_if(after_initial_state));
+        }
+        schedule.configure_sets((Phase::Observe, Phase::Harvest).run_if(observing));
         Self { world, schedule }
     }
 
@@ -141,10 +180,15 @@ impl SimWorld {
         self
     }
 
-    /// Runs time points `0..time_points`, one schedule run each.
-    pub(crate) fn run(&mut self, time_points: u32) {
-        for time_point in 0..time_points {
-            self.world.resource_mut::<Clock>().time_point = time_point;
+    /// Runs every mechanism step of `timeline`, one schedule run each.
+    pub(crate) fn run(&mut self, timeline: &Timeline) {
+        self.world.insert_resource(timeline.clone());
+        let mut next = 0;
+        for step in 0..=timeline.last_step() {
+            let observed = timeline.steps.get(next) == Some(&step);
+            let time_point = observed.then_some(next as u32);
+            next += usize::from(observed);
+            *self.world.resource_mut::<Clock>() = Clock { step, time_point };
             self.schedule.run(&mut self.world);
         }
     }

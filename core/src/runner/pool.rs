@@ -1,0 +1,156 @@
+//! Runs jobs on a bounded pool of worker threads.
+//!
+//! Workers take jobs in job order from a shared counter. The thread that
+//! called [`super::Engine::run`] receives each finished job's rows over a
+//! channel and is the only writer of results.csv, so job blocks never
+//! interleave and at most one is being written when the process dies.
+//!
+//! Jobs that share a data point and a seed share one simulation: the first
+//! worker to need it simulates it while the others of that group wait, and
+//! the last job of the group drops it. As workers take jobs in order, only
+//! about as many simulations as workers are alive at once.
+
+use super::job::{self, SeedData};
+use super::results::{ResultRow, ResultsWriter};
+use super::{RunError, RunObserver, RunPlan, RunStats, split_spec};
+use crate::model::ModelEnv;
+use crate::scenario::Job;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// What a worker tells the writing thread.
+enum Event {
+    Started(usize),
+    Progress(usize, f32),
+    Finished(usize, Vec<ResultRow>, Duration),
+}
+
+/// A simulation shared by the jobs of one (data point, seed), or why it failed.
+type Shared = Arc<Result<SeedData, String>>;
+
+/// One (data point, seed) group: its simulation while some job needs it.
+struct Group {
+    remaining: usize,
+    data: Option<Shared>,
+}
+
+struct Pool<'p, 'a> {
+    plan: &'p RunPlan<'a>,
+    jobs: &'p [&'p Job],
+    next: AtomicUsize,
+    stop: AtomicBool,
+    groups: HashMap<(usize, u64), Mutex<Group>>,
+}
+
+pub(super) fn run(plan: &RunPlan<'_>, jobs: &[&Job], writer: &mut ResultsWriter, observer: &mut dyn RunObserver) -> Result<RunStats, RunError> {
+    let mut groups: HashMap<(usize, u64), Mutex<Group>> = HashMap::new();
+    for job in jobs {
+        let group = groups.entry((job.data, job.seed)).or_insert_with(|| Mutex::new(Group { remaining: 0, data: None }));
+        group.get_mut().unwrap_or_else(PoisonError::into_inner).remaining += 1;
+    }
+    let pool = Pool { plan, jobs, next: AtomicUsize::new(0), stop: AtomicBool::new(false), groups };
+    let workers = plan.workers.min(jobs.len()).max(1);
+    observer.started(jobs.len());
+    let started = Instant::now();
+    let mut busy = Duration::ZERO;
+    let mut failure = None;
+    std::thread::scope(|scope| {
+        let (events, received) = channel();
+        let pool = &pool;
+        for _ in 0..workers {
+            let events = events.clone();
+            scope.spawn(move || pool.work(events));
+        }
+        drop(events);
+        for event in received {
+            match event {
+                Event::Started(k) => observer.job_started(jobs[k].index, &plan.scenario.job_label(jobs[k])),
+                Event::Progress(k, fraction) => observer.fit_progress(jobs[k].index, fraction),
+                Event::Finished(k, rows, took) => {
+                    busy += took;
+                    if failure.is_some() {
+                        continue;
+                    }
+                    match writer.write_job(&rows) {
+                        Ok(()) => observer.job_finished(jobs[k].index, &rows),
+                        Err(e) => {
+                            // Workers finish the jobs they hold, take no more.
+                            pool.stop.store(true, Ordering::Relaxed);
+                            failure = Some(e);
+                        }
+                    }
+                }
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    Ok(RunStats { jobs: jobs.len(), workers, wall: started.elapsed(), busy })
+}
+
+impl Pool<'_, '_> {
+    fn work(&self, events: Sender<Event>) {
+        // A send fails only once the receiving loop is gone, which it
+        // never is while workers run: it ends when they have all ended.
+        while !self.stop.load(Ordering::Relaxed) {
+            let k = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = self.jobs.get(k) else { break };
+            let _ = events.send(Event::Started(k));
+            let started = Instant::now();
+            let rows = self.run_job(job, &mut |fraction| {
+                let _ = events.send(Event::Progress(k, fraction));
+            });
+            let _ = events.send(Event::Finished(k, rows, started.elapsed()));
+        }
+    }
+
+    fn run_job(&self, job: &Job, progress: &mut dyn FnMut(f32)) -> Vec<ResultRow> {
+        let plan = self.plan;
+        let scenario = plan.scenario;
+        let data = self.seed_data(job);
+        let mut rows = match data.as_ref() {
+            Ok(data) => {
+                let env = ModelEnv { threads: plan.threads, seed: job.seed, device: scenario.device.clone() };
+                job::run_model(scenario, data, &job.spec, plan.libraries[job.model], env, &plan.metrics, progress)
+            }
+            Err(message) => vec![job::failure_row(scenario, job.seed, &job.spec.label, message.clone())],
+        };
+        let point = scenario.point_columns(job);
+        for row in &mut rows {
+            row.job = Some(job.id);
+            row.point.clone_from(&point);
+        }
+        rows
+    }
+
+    /// The job's simulation, made by the first job of its group to ask.
+    fn seed_data(&self, job: &Job) -> Shared {
+        let slot = &self.groups[&(job.data, job.seed)];
+        let mut group = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let data = match &group.data {
+            Some(data) => Arc::clone(data),
+            None => {
+                let data = Arc::new(self.simulate(job));
+                group.data = Some(Arc::clone(&data));
+                data
+            }
+        };
+        group.remaining -= 1;
+        if group.remaining == 0 {
+            group.data = None;
+        }
+        data
+    }
+
+    fn simulate(&self, job: &Job) -> Result<SeedData, String> {
+        let scenario = self.plan.scenario;
+        let point = &scenario.data_points()[job.data];
+        let simulation = self.plan.simulator.simulate(&point.config, job.seed).map_err(|e| format!("simulation failed: {e}"))?;
+        let split = split_spec(scenario, &point.split, &simulation).map_err(|e| e.to_string())?;
+        Ok(SeedData::new(job.seed, simulation, &split))
+    }
+}

@@ -1,0 +1,51 @@
+//! Seeded parameter initialisation.
+//!
+//! burn's own initialisers draw from the backend's random generator, which
+//! some backends seed globally: two models created at once in one plugin
+//! would then race for it. Every parameter here is drawn on the host from
+//! the model's own ChaCha stream instead, so the same seed gives the same
+//! weights whatever else runs in the process.
+
+use burn::module::Param;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+/// Draws parameters from one seeded stream, in call order.
+pub struct Initialiser<'a> {
+    rng: &'a mut ChaCha8Rng,
+    device: &'a Device,
+}
+
+impl<'a> Initialiser<'a> {
+    pub fn new(rng: &'a mut ChaCha8Rng, device: &'a Device) -> Self {
+        Self { rng, device }
+    }
+
+    pub fn device(&self) -> &Device {
+        self.device
+    }
+
+    /// A tensor of `shape` with entries `U(-bound, bound)`.
+    pub fn uniform<const D: usize>(&mut self, shape: [usize; D], bound: f32) -> Param<Tensor<D>> {
+        let n = shape.iter().product();
+        let values: Vec<f32> = (0..n).map(|_| self.rng.random_range(-bound..=bound)).collect();
+        self.param(values, shape)
+    }
+
+    /// A tensor of `shape` filled with `value`.
+    pub fn constant<const D: usize>(&mut self, shape: [usize; D], value: f32) -> Param<Tensor<D>> {
+        let n = shape.iter().product();
+        self.param(vec![value; n], shape)
+    }
+
+    /// PyTorch's default for a linear layer: `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`,
+    /// which keeps activations at unit scale through LeakyReLU/tanh stacks.
+    pub fn fan_in_uniform<const D: usize>(&mut self, shape: [usize; D], fan_in: usize) -> Param<Tensor<D>> {
+        self.uniform(shape, 1.0 / (fan_in.max(1) as f32).sqrt())
+    }
+
+    fn param<const D: usize>(&mut self, values: Vec<f32>, shape: [usize; D]) -> Param<Tensor<D>> {
+        Param::from_data(TensorData::new(values, shape), self.device)
+    }
+}
