@@ -57,6 +57,7 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Resu
     };
     plot.configure_mesh()
         .disable_x_mesh()
+        .light_line_style(BLACK.mix(0.03))
         .x_labels(chart.x.len())
         .x_label_formatter(&label)
         .x_desc(chart.axis.as_str())

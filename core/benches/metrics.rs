@@ -4,8 +4,10 @@
 //!
 //!     taskset -c 0,1 cargo bench -p citebench-core --bench metrics
 //!
-//! Prints each latent metric's median over 3 runs and their total; words
-//! after `--` keep only the metrics whose names contain one of them.
+//! Prints each latent metric's median wall time over 3 runs, the CPU time
+//! of the process over the same runs (on a busy machine wall time
+//! overstates what an idle one takes; CPU time does not), and the totals.
+//! Words after `--` keep only the metrics whose names contain one of them.
 
 use citebench_core::data::{Dataset, GroundTruth, LatentBlock, LatentGraph, Matrix, Observations, Perturbation};
 use citebench_core::metric::{MetricInput, MetricNeeds, MetricRegistry};
@@ -17,6 +19,16 @@ const ROWS: usize = 100_000;
 const LATENTS: usize = 50;
 const TIME_POINTS: u32 = 5;
 const RUNS: usize = 3;
+
+/// User plus system CPU seconds of this process so far, from
+/// `/proc/self/stat` (Linux; `None` elsewhere), in clock ticks of 10 ms.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
 
 /// A standard normal draw from two keyed uniforms (Box-Muller).
 fn normal(key: u64) -> f32 {
@@ -67,13 +79,14 @@ fn main() {
     let input =
         MetricInput { dataset: &dataset, truth: &truth, encoded_rows: &rows, latents: Some(&estimate), predictions: None };
 
-    println!("{ROWS} x {LATENTS} latents, {TIME_POINTS} time points; median of {RUNS} runs");
+    println!("{ROWS} x {LATENTS} latents, {TIME_POINTS} time points; median wall and mean CPU of {RUNS} runs");
     // cargo passes `--bench` to a harness-less bench; other words are filters.
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let chosen = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
     let registry = MetricRegistry::default();
-    let mut total = 0.0;
+    let (mut total, mut total_cpu) = (0.0, 0.0);
     for metric in registry.iter().filter(|m| m.needs() == MetricNeeds::Latents && chosen(m.name())) {
+        let cpu_before = cpu_seconds();
         let mut seconds: Vec<f64> = (0..RUNS)
             .map(|_| {
                 let started = Instant::now();
@@ -82,11 +95,13 @@ fn main() {
                 started.elapsed().as_secs_f64()
             })
             .collect();
+        let cpu = cpu_seconds().zip(cpu_before).map_or(f64::NAN, |(after, before)| (after - before) / RUNS as f64);
         seconds.sort_by(f64::total_cmp);
         let median = seconds[RUNS / 2];
         total += median;
+        total_cpu += cpu;
         let overall = metric.compute(&input).map(|v| v[0].value).unwrap_or(f64::NAN);
-        println!("{:<22} {:>8.3} s   (overall value {overall:.4})", metric.name(), median);
+        println!("{:<22} {median:>7.3} s wall {cpu:>7.3} s cpu   (overall value {overall:.4})", metric.name());
     }
-    println!("{:<22} {:>8.3} s", "total", total);
+    println!("{:<22} {total:>7.3} s wall {total_cpu:>7.3} s cpu", "total");
 }

@@ -24,27 +24,54 @@ pub(crate) struct RowMajor {
 impl RowMajor {
     /// The given rows of `m`, in order, widened to f64.
     pub fn from_rows(m: &Matrix, rows: &[usize]) -> Self {
-        let data = rows.iter().flat_map(|&r| m.row(r).iter().map(|&v| f64::from(v))).collect();
-        Self { data, rows: rows.len(), cols: m.cols() }
+        let all: Vec<usize> = (0..m.cols()).collect();
+        Self::gather(m, rows, &all)
+    }
+
+    /// The given rows and columns of `m`, in order, widened to f64.
+    pub fn gather(m: &Matrix, rows: &[usize], cols: &[usize]) -> Self {
+        let mut data = Vec::with_capacity(rows.len() * cols.len());
+        let every_column = cols.len() == m.cols() && cols.iter().enumerate().all(|(i, &j)| i == j);
+        for &r in rows {
+            let row = m.row(r);
+            if every_column {
+                data.extend(row.iter().map(|&v| f64::from(v)));
+            } else {
+                data.extend(cols.iter().map(|&j| f64::from(row[j])));
+            }
+        }
+        Self { data, rows: rows.len(), cols: cols.len() }
+    }
+
+    /// Column `j`, narrowed back to the f32 the data came as (exact for
+    /// values widened from f32).
+    pub fn column_f32(&self, j: usize) -> Vec<f32> {
+        self.rows_iter().map(|row| row[j] as f32).collect()
     }
 
     /// A matrix whose column `j` is `columns[j]` (all equally long).
-    pub fn from_columns(columns: &[Vec<f64>]) -> Self {
-        let rows = columns.first().map_or(0, Vec::len);
+    pub fn from_columns<C: AsRef<[f64]>>(columns: &[C]) -> Self {
+        let rows = columns.first().map_or(0, |c| c.as_ref().len());
         let mut data = vec![0.0; rows * columns.len()];
         for (j, column) in columns.iter().enumerate() {
-            for (i, &v) in column.iter().enumerate() {
+            for (i, &v) in column.as_ref().iter().enumerate() {
                 data[i * columns.len() + j] = v;
             }
         }
         Self { data, rows, cols: columns.len() }
     }
 
+    /// Rows `range`, copied.
+    pub fn rows_range(&self, range: std::ops::Range<usize>) -> Self {
+        let data = self.data[range.start * self.cols..range.end * self.cols].to_vec();
+        Self { data, rows: range.len(), cols: self.cols }
+    }
+
     pub fn row(&self, i: usize) -> &[f64] {
         &self.data[i * self.cols..(i + 1) * self.cols]
     }
 
-    fn rows_iter(&self) -> impl Iterator<Item = &[f64]> {
+    pub fn rows_iter(&self) -> impl Iterator<Item = &[f64]> {
         self.data.chunks_exact(self.cols.max(1))
     }
 
@@ -104,6 +131,19 @@ impl RowMajor {
     }
 }
 
+/// The given rows and columns of `m`, column by column, read in one
+/// sequential pass (a pass per column would stride through all of `m`).
+pub(crate) fn gather_columns(m: &Matrix, rows: &[usize], cols: &[usize]) -> Vec<Vec<f32>> {
+    let mut columns = vec![Vec::with_capacity(rows.len()); cols.len()];
+    for &r in rows {
+        let row = m.row(r);
+        for (column, &j) in columns.iter_mut().zip(cols) {
+            column.push(row[j]);
+        }
+    }
+    columns
+}
+
 /// `aᵀ b`, the two matrices having the same rows.
 pub(crate) fn transpose_product(a: &RowMajor, b: &RowMajor) -> DMatrix<f64> {
     a.transposed() * b.view()
@@ -118,6 +158,9 @@ mod tests {
         let m = Matrix::new(3, 2, vec![1.0, 5.0, 2.0, 5.0, 6.0, 5.0]).unwrap();
         let mut a = RowMajor::from_rows(&m, &[2, 0, 1]);
         assert_eq!(a.row(0), &[6.0, 5.0]);
+        assert_eq!(RowMajor::gather(&m, &[1], &[1, 0]).data, vec![5.0, 2.0]);
+        assert_eq!(a.column_f32(0), vec![6.0, 1.0, 2.0]);
+        assert_eq!(a.rows_range(1..3).data, vec![1.0, 5.0, 2.0, 5.0]);
         assert_eq!(a.column_means(), vec![3.0, 5.0]);
         assert_eq!(a.constant_columns(), vec![false, true]);
         assert_eq!(a.column_sums_of_squares(&[3.0, 5.0]), vec![14.0, 0.0]);
@@ -126,5 +169,6 @@ mod tests {
         a.standardise(&[3.0, 5.0], &[2.0, f64::INFINITY]);
         assert_eq!(a.data, vec![1.5, 0.0, -1.0, 0.0, -0.5, 0.0]);
         assert_eq!(RowMajor::from_columns(&[vec![1.0, 2.0], vec![3.0, 4.0]]).data, vec![1.0, 3.0, 2.0, 4.0]);
+        assert_eq!(gather_columns(&m, &[2, 1], &[1, 0]), vec![vec![5.0, 5.0], vec![6.0, 2.0]]);
     }
 }

@@ -12,6 +12,7 @@
 //! estimate at all?". A truth without the block, or a block-labelling
 //! model with no column of the block, is [`MetricError::Undefined`].
 
+use super::dense::{RowMajor, gather_columns};
 use crate::data::{LatentBlock, Matrix};
 use crate::metric::{MetricError, MetricInput};
 use std::collections::BTreeMap;
@@ -34,12 +35,47 @@ impl LatentScope {
     }
 }
 
-/// The true and estimated latents a metric compares, row for row.
-pub(crate) struct ScopedLatents {
-    pub truth: Matrix,
-    pub estimate: Matrix,
-    /// The time point of each row.
+/// The true and estimated latents a metric compares, row for row: the
+/// estimate's rows are positions `0..len`, the truth's the encoded rows.
+/// Latents are gathered (and widened to f64) only where a metric asks, so
+/// a metric that uses a subsample never copies the rest.
+pub(crate) struct ScopedLatents<'a> {
+    truth: &'a Matrix,
+    estimate: &'a Matrix,
+    rows: &'a [usize],
+    truth_cols: Vec<usize>,
+    estimate_cols: Vec<usize>,
+    /// The time point of each position.
     pub time_points: Vec<u32>,
+}
+
+impl ScopedLatents<'_> {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// How many true and estimated latents are compared.
+    pub fn dims(&self) -> (usize, usize) {
+        (self.truth_cols.len(), self.estimate_cols.len())
+    }
+
+    /// The true and estimated latents at the given positions.
+    pub fn at(&self, positions: &[usize]) -> (RowMajor, RowMajor) {
+        let truth_rows: Vec<usize> = positions.iter().map(|&p| self.rows[p]).collect();
+        (
+            RowMajor::gather(self.truth, &truth_rows, &self.truth_cols),
+            RowMajor::gather(self.estimate, positions, &self.estimate_cols),
+        )
+    }
+
+    /// The true and estimated latents at the given positions, column by column.
+    pub fn columns_at(&self, positions: &[usize]) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+        let truth_rows: Vec<usize> = positions.iter().map(|&p| self.rows[p]).collect();
+        (
+            gather_columns(self.truth, &truth_rows, &self.truth_cols),
+            gather_columns(self.estimate, positions, &self.estimate_cols),
+        )
+    }
 }
 
 pub(crate) fn undefined(metric: &'static str, reason: String) -> MetricError {
@@ -51,13 +87,13 @@ pub(crate) fn at_time_point(t: u32, reason: String) -> String {
     format!("time point {t}: {reason}")
 }
 
-/// Checks the estimate against the encoded rows and selects the rows and
-/// columns `scope` compares.
-pub(crate) fn scoped_latents(
+/// Checks the estimate against the encoded rows and picks the rows and
+/// columns `scope` compares; non-finite latents among them are an error.
+pub(crate) fn scoped_latents<'a>(
     metric: &'static str,
-    input: &MetricInput<'_>,
+    input: &MetricInput<'a>,
     scope: LatentScope,
-) -> Result<ScopedLatents, MetricError> {
+) -> Result<ScopedLatents<'a>, MetricError> {
     let estimate = input.latents.ok_or(MetricError::MissingInput { metric, what: "latents" })?;
     let rows = input.encoded_rows;
     if estimate.latents.rows() != rows.len() {
@@ -90,9 +126,19 @@ pub(crate) fn scoped_latents(
     }
     let (truth_cols, estimate_cols) =
         scope_columns(&input.truth.blocks, &estimate.blocks, scope).map_err(|reason| undefined(metric, reason))?;
+    let finite = |m: &Matrix, r: usize, cols: &[usize]| cols.iter().all(|&j| m.get(r, j).is_finite());
+    if !rows.iter().all(|&r| finite(&input.truth.latents, r, &truth_cols)) {
+        return Err(undefined(metric, "the true latents have non-finite values".to_string()));
+    }
+    if !(0..rows.len()).all(|r| finite(&estimate.latents, r, &estimate_cols)) {
+        return Err(undefined(metric, "the estimated latents have non-finite values".to_string()));
+    }
     Ok(ScopedLatents {
-        truth: select_columns(&input.truth.latents.select_rows(rows), &truth_cols),
-        estimate: select_columns(&estimate.latents, &estimate_cols),
+        truth: &input.truth.latents,
+        estimate: &estimate.latents,
+        rows,
+        truth_cols,
+        estimate_cols,
         time_points: rows.iter().map(|&r| time_of[r]).collect(),
     })
 }
@@ -120,15 +166,6 @@ fn scope_columns(
         return Err(format!("the model labels its latents by block but labels none {}", block.name()));
     }
     Ok((truth_cols, estimate_cols))
-}
-
-/// The given columns of `m`, in the given order.
-pub(crate) fn select_columns(m: &Matrix, cols: &[usize]) -> Matrix {
-    if cols.len() == m.cols() && cols.iter().enumerate().all(|(i, &j)| i == j) {
-        return m.clone();
-    }
-    let data = (0..m.rows()).flat_map(|i| cols.iter().map(move |&j| m.get(i, j))).collect();
-    Matrix::new(m.rows(), cols.len(), data).expect("one value per row and selected column")
 }
 
 /// Positions (indices into `time_points`) grouped by time point, ascending.
@@ -163,12 +200,5 @@ mod tests {
         assert_eq!(err, "the model labels its latents by block but labels none invariant");
         let err = scope_columns(&[Dynamic], &[Unlabelled], LatentScope::Invariant).unwrap_err();
         assert_eq!(err, "the true latents have no invariant block");
-    }
-
-    #[test]
-    fn select_columns_reorders() {
-        let m = Matrix::new(2, 3, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
-        assert_eq!(select_columns(&m, &[2, 0]).as_slice(), &[3.0, 1.0, 6.0, 4.0]);
-        assert_eq!(select_columns(&m, &[]).rows(), 2);
     }
 }

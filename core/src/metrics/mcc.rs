@@ -25,10 +25,14 @@
 //!   matching are redone on the encoded rows at that time point, so the
 //!   matching can differ from the overall one.
 
-use super::correlation::{Correlation, correlation_of_rows};
-use super::latents::{LatentScope, at_time_point, positions_by_time_point, scoped_latents, undefined};
+use super::correlation::{Correlation, Moments, correlation_matrix};
+use super::dense::RowMajor;
+use super::latents::{LatentScope, ScopedLatents, at_time_point, positions_by_time_point, scoped_latents, undefined};
+use super::parallel::parallel_map;
+use super::stats;
 use crate::data::Matrix;
 use crate::metric::{Metric, MetricError, MetricInput, MetricNeeds, MetricValue};
+use nalgebra::DMatrix;
 
 /// An MCC metric: a correlation over a scope of latents, overall and at
 /// each time point, on the encoded rows.
@@ -62,29 +66,34 @@ pub struct Matching {
 /// `correlation` (`mcc` or `mcc_spearman`).
 pub fn mcc(truth: &Matrix, estimate: &Matrix, correlation: Correlation) -> Result<Matching, MetricError> {
     let metric = Mcc { correlation, scope: LatentScope::All }.name();
-    if estimate.rows() != truth.rows() {
-        let reason = format!("the estimate has {} rows but the true latents have {}", estimate.rows(), truth.rows());
+    let (n, d, k) = (truth.rows(), truth.cols(), estimate.cols());
+    let reason = if estimate.rows() != n {
+        Some(format!("the estimate has {} rows but the true latents have {n}", estimate.rows()))
+    } else if let Some(side) = [("true", truth), ("estimated", estimate)].iter().find(|(_, m)| !m.all_finite()) {
+        Some(format!("the {} latents have non-finite values", side.0))
+    } else {
+        check_shape(n, d, k).err()
+    };
+    if let Some(reason) = reason {
         return Err(undefined(metric, reason));
     }
-    let all: Vec<usize> = (0..truth.rows()).collect();
-    matching(truth, estimate, &all, correlation).map_err(|reason| undefined(metric, reason))
+    matching(&correlation_matrix(truth, estimate, correlation)).map_err(|reason| undefined(metric, reason))
 }
 
-/// The matching on the given rows of `truth` and `estimate` (same rows).
-fn matching(truth: &Matrix, estimate: &Matrix, rows: &[usize], correlation: Correlation) -> Result<Matching, String> {
-    let (n, d, k) = (rows.len(), truth.cols(), estimate.cols());
+/// Whether `n` rows of `d` true and `k` estimated latents can be correlated.
+fn check_shape(n: usize, d: usize, k: usize) -> Result<(), String> {
     if n < 2 {
         return Err(format!("correlation needs at least 2 rows, got {n}"));
     }
     if d == 0 || k == 0 {
         return Err(format!("needs at least one latent on each side, got {d} true and {k} estimated"));
     }
-    for (side, m) in [("true", truth), ("estimated", estimate)] {
-        if !m.all_finite() {
-            return Err(format!("the {side} latents have non-finite values"));
-        }
-    }
-    let corr = correlation_of_rows(truth, estimate, rows, correlation);
+    Ok(())
+}
+
+/// The maximum-weight matching on |corr| of a d x k correlation matrix.
+fn matching(corr: &DMatrix<f64>) -> Result<Matching, String> {
+    let (d, k) = corr.shape();
     // Row-major d x k, the layout lsap expects.
     let abs_corr: Vec<f64> = (0..d).flat_map(|i| (0..k).map(move |j| (i, j))).map(|(i, j)| corr[(i, j)].abs()).collect();
     let (rows, cols) = lsap::solve(d, k, &abs_corr, true).map_err(|e| format!("the matching failed: {e:?}"))?;
@@ -98,6 +107,42 @@ fn matching(truth: &Matrix, estimate: &Matrix, rows: &[usize], correlation: Corr
     }
     let mcc = pairs.iter().map(|p| p.abs_corr).sum::<f64>() / pairs.len() as f64;
     Ok(Matching { mcc, pairs })
+}
+
+/// The moments of the whole and of each group of positions, with Spearman
+/// ranks taken among the whole and within each group. Rows are laid out
+/// group after group, so one sort per column serves the whole and every
+/// group, and each group's ranks are a contiguous block of rows.
+fn spearman_moments(latents: &ScopedLatents<'_>, groups: &[(u32, Vec<usize>)]) -> (Moments, Vec<Moments>) {
+    let order: Vec<usize> = groups.iter().flat_map(|(_, positions)| positions.iter().copied()).collect();
+    let starts: Vec<usize> = groups
+        .iter()
+        .scan(0, |start, (_, positions)| {
+            let this = *start;
+            *start += positions.len();
+            Some(this)
+        })
+        .collect();
+    let (truth, estimate) = latents.columns_at(&order);
+    // Per side: the ranks among all rows, and the ranks within each group.
+    let ranked = parallel_map(&[truth, estimate], |columns| {
+        let (whole, within): (Vec<Vec<f64>>, Vec<Vec<f64>>) =
+            columns.iter().map(|c| stats::ranks_in_groups(c, &starts)).unzip();
+        (RowMajor::from_columns(&whole), RowMajor::from_columns(&within))
+    });
+    let ((truth_whole, truth_within), (estimate_whole, estimate_within)) = (&ranked[0], &ranked[1]);
+    // Piece 0 is the whole, piece g + 1 is group g.
+    let pieces: Vec<usize> = (0..=groups.len()).collect();
+    let mut moments = parallel_map(&pieces, |&piece| match piece {
+        0 => Moments::of(truth_whole.clone(), estimate_whole.clone()),
+        g => {
+            let rows = starts[g - 1]..starts[g - 1] + groups[g - 1].1.len();
+            Moments::of(truth_within.rows_range(rows.clone()), estimate_within.rows_range(rows))
+        }
+    })
+    .into_iter();
+    let whole = moments.next().expect("piece 0 is always computed");
+    (whole, moments.collect())
 }
 
 impl Metric for Mcc {
@@ -119,16 +164,32 @@ impl Metric for Mcc {
     fn compute(&self, input: &MetricInput<'_>) -> Result<Vec<MetricValue>, MetricError> {
         let metric = self.name();
         let latents = scoped_latents(metric, input, self.scope)?;
-        let (truth, estimate) = (&latents.truth, &latents.estimate);
-        let all: Vec<usize> = (0..truth.rows()).collect();
-        let overall = matching(truth, estimate, &all, self.correlation).map_err(|r| undefined(metric, r))?;
-        let mut values = vec![MetricValue { time_point: None, value: overall.mcc }];
-        for (t, positions) in positions_by_time_point(&latents.time_points) {
-            let at_t = matching(truth, estimate, &positions, self.correlation)
-                .map_err(|reason| undefined(metric, at_time_point(t, reason)))?;
-            values.push(MetricValue { time_point: Some(t), value: at_t.mcc });
+        let (d, k) = latents.dims();
+        check_shape(latents.len(), d, k).map_err(|reason| undefined(metric, reason))?;
+        let groups: Vec<(u32, Vec<usize>)> = positions_by_time_point(&latents.time_points).into_iter().collect();
+        for (t, positions) in &groups {
+            check_shape(positions.len(), d, k).map_err(|reason| undefined(metric, at_time_point(*t, reason)))?;
         }
-        Ok(values)
+        let (whole, per_group) = match self.correlation {
+            Correlation::Pearson => {
+                let per_group = parallel_map(&groups, |(_, positions)| {
+                    let (truth, estimate) = latents.at(positions);
+                    Moments::of(truth, estimate)
+                });
+                (Moments::combine(&per_group), per_group)
+            }
+            Correlation::Spearman => spearman_moments(&latents, &groups),
+        };
+        let pieces = std::iter::once((None, &whole)).chain(groups.iter().map(|(t, _)| Some(*t)).zip(&per_group));
+        pieces
+            .map(|(time_point, moments)| {
+                let value = matching(&moments.correlations()).map_err(|reason| match time_point {
+                    None => undefined(metric, reason),
+                    Some(t) => undefined(metric, at_time_point(t, reason)),
+                })?;
+                Ok(MetricValue { time_point, value: value.mcc })
+            })
+            .collect()
     }
 }
 
@@ -137,7 +198,6 @@ mod tests {
     use super::*;
     use crate::data::LatentBlock;
     use crate::metrics::test_data;
-    use crate::metrics::stats;
     use crate::model::LatentEstimate;
     use proptest::prelude::*;
 

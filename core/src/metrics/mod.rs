@@ -18,8 +18,9 @@
 //! - [`ceiling`]: the bootstrap noise ceiling and the score normalised
 //!   between `control-mean` and that ceiling.
 //!
-//! Shared: [`correlation`], `dense` (row-major f64 buffers), [`sampling`]
-//! (seeded orders, splits) and
+//! Shared: [`correlation`], `dense` (row-major f64 buffers), `parallel`
+//! (pieces of a metric on a few threads), [`sampling`] (seeded orders,
+//! splits) and
 //! [`stats`] (f64 statistics).
 
 pub mod ceiling;
@@ -30,6 +31,7 @@ pub mod distribution;
 pub mod latents;
 pub mod mcc;
 pub mod ood;
+mod parallel;
 pub mod r2;
 pub mod sampling;
 pub mod stats;

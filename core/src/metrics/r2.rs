@@ -51,8 +51,8 @@ pub const LINEAR_ALPHA: f64 = 1.0;
 /// function of the estimate it scored within 0.03 of the best of
 /// {0.001, 0.01, 0.1, 1}, with and without noise.
 pub const KERNEL_ALPHA: f64 = 0.1;
-/// Rows `r2_kernel` subsamples before splitting (about 1,200 fitted).
-pub const KERNEL_ROWS: usize = 1500;
+/// Rows `r2_kernel` subsamples before splitting (about 800 fitted).
+pub const KERNEL_ROWS: usize = 1000;
 
 /// How the true latents are predicted from the estimate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +87,8 @@ impl Metric for R2 {
     fn compute(&self, input: &MetricInput<'_>) -> Result<Vec<MetricValue>, MetricError> {
         let metric = self.name();
         let latents = scoped_latents(metric, input, self.scope)?;
-        r2(&latents.truth, &latents.estimate, &latents.time_points, self.regressor)
+        let (d, k) = latents.dims();
+        r2_of(|positions| latents.at(positions), &latents.time_points, d, k, self.regressor)
             .map_err(|reason| undefined(metric, reason))
     }
 }
@@ -100,7 +101,7 @@ pub fn r2(
     time_points: &[u32],
     regressor: Regressor,
 ) -> Result<Vec<MetricValue>, String> {
-    let (n, d, k) = (truth.rows(), truth.cols(), estimate.cols());
+    let n = truth.rows();
     if estimate.rows() != n || time_points.len() != n {
         return Err(format!(
             "the estimate has {} rows and {} time points but the true latents have {n} rows",
@@ -108,13 +109,26 @@ pub fn r2(
             time_points.len()
         ));
     }
-    if d == 0 || k == 0 {
-        return Err(format!("needs at least one latent on each side, got {d} true and {k} estimated"));
-    }
     for (side, m) in [("true", truth), ("estimated", estimate)] {
         if !m.all_finite() {
             return Err(format!("the {side} latents have non-finite values"));
         }
+    }
+    let at = |positions: &[usize]| (RowMajor::from_rows(truth, positions), RowMajor::from_rows(estimate, positions));
+    r2_of(at, time_points, truth.cols(), estimate.cols(), regressor)
+}
+
+/// [`r2`] of `d` true and `k` estimated finite latents, which `at` gathers
+/// for the positions (indices into `time_points`) it is given.
+fn r2_of(
+    at: impl Fn(&[usize]) -> (RowMajor, RowMajor),
+    time_points: &[u32],
+    d: usize,
+    k: usize,
+    regressor: Regressor,
+) -> Result<Vec<MetricValue>, String> {
+    if d == 0 || k == 0 {
+        return Err(format!("needs at least one latent on each side, got {d} true and {k} estimated"));
     }
     let cap = match regressor {
         Regressor::Linear => None,
@@ -131,15 +145,14 @@ pub fn r2(
         ));
     }
 
-    let (x_fit, x_held) = standardised(estimate, &fit, &held_out);
-    let mut y_fit = RowMajor::from_rows(truth, &fit);
+    let ((mut y_fit, x_fit), (y_held, x_held)) = (at(&fit), at(&held_out));
+    let (x_fit, x_held) = standardised(x_fit, x_held);
     let y_mean = y_fit.column_means();
     y_fit.standardise(&y_mean, &vec![1.0; d]);
     let offsets = match regressor {
         Regressor::Linear => linear(&x_fit, &x_held, &y_fit)?,
         Regressor::Kernel => kernel(&x_fit, &x_held, &y_fit)?,
     };
-    let y_held = RowMajor::from_rows(truth, &held_out);
     let predicted = DMatrix::from_fn(held_out.len(), d, |i, j| y_mean[j] + offsets[(i, j)]);
 
     let all: Vec<usize> = (0..held_out.len()).collect();
@@ -151,10 +164,9 @@ pub fn r2(
     Ok(values)
 }
 
-/// The fit and held-out rows of `m`, standardised with the fit rows' mean
+/// The fit and held-out rows of the estimate, standardised with the fit rows' mean
 /// and population standard deviation (1 for a column constant there).
-fn standardised(m: &Matrix, fit: &[usize], held_out: &[usize]) -> (RowMajor, RowMajor) {
-    let (mut x_fit, mut x_held) = (RowMajor::from_rows(m, fit), RowMajor::from_rows(m, held_out));
+fn standardised(mut x_fit: RowMajor, mut x_held: RowMajor) -> (RowMajor, RowMajor) {
     let means = x_fit.column_means();
     let n = x_fit.rows as f64;
     let scales: Vec<f64> = x_fit

@@ -3,8 +3,9 @@
 //!
 //! Workers finish jobs in an order that depends on timing, so a run writes
 //! job blocks as they come and, once every job is done, rewrites the file
-//! with the blocks in job order (through a temporary file and a rename, so
-//! a kill during the rewrite leaves the unordered file whole). Two runs of
+//! with the blocks in job order if they are not (through a temporary file
+//! and a rename, so a kill during the rewrite leaves the unordered file
+//! whole). Two runs of
 //! one scenario then give the same file apart from `seconds`, whatever the
 //! parallelism, the interruptions, or the sharding.
 
@@ -14,11 +15,11 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Opens results.csv of an interrupted run of `jobs` to add the jobs still
-/// missing, and returns the ids of those already complete. Rows of jobs a
-/// killed run left incomplete are removed first; a file that holds jobs
-/// outside `jobs` (another scenario, an edited one, another shard) is
+/// missing, and returns the jobs already complete, in file order. Rows of
+/// jobs a killed run left incomplete are removed first; a file that holds
+/// jobs outside `jobs` (another scenario, an edited one, another shard) is
 /// refused rather than mixed with new results.
-pub fn resume(path: &Path, scenario: &Scenario, jobs: &[&Job]) -> Result<(ResultsWriter, HashSet<JobId>), ResultsError> {
+pub fn resume(path: &Path, scenario: &Scenario, jobs: &[&Job]) -> Result<(ResultsWriter, Vec<JobRows>), ResultsError> {
     let table = read_for(path, scenario)?;
     let wanted: HashSet<JobId> = jobs.iter().map(|j| j.id).collect();
     if let Some(stranger) = table.jobs.iter().find(|j| !wanted.contains(&j.id)) {
@@ -33,20 +34,23 @@ pub fn resume(path: &Path, scenario: &Scenario, jobs: &[&Job]) -> Result<(Result
         rewrite(path, &table.swept, table.jobs.iter())?;
     }
     let writer = ResultsWriter::append(path, &table.swept)?;
-    Ok((writer, table.jobs.iter().map(|j| j.id).collect()))
+    Ok((writer, table.jobs))
 }
 
-/// Rewrites results.csv with its jobs in the order of `jobs` (the run's
-/// jobs, in job order).
-pub fn finalize(path: &Path, scenario: &Scenario, jobs: &[&Job]) -> Result<ResultsTable, ResultsError> {
-    let mut table = read_for(path, scenario)?;
+/// Puts a finished run's results.csv in the order of `jobs` (the run's
+/// jobs, in job order). `done` holds the rows of every job in the order
+/// the file has them; the file is rewritten only if that order differs.
+pub fn finalize(path: &Path, scenario: &Scenario, jobs: &[&Job], mut done: Vec<JobRows>) -> Result<ResultsTable, ResultsError> {
     let order: HashMap<JobId, usize> = jobs.iter().map(|j| (j.id, j.index)).collect();
-    if let Some(stranger) = table.jobs.iter().find(|j| !order.contains_key(&j.id)) {
+    if let Some(stranger) = done.iter().find(|j| !order.contains_key(&j.id)) {
         return Err(ResultsError::Mismatch { path: path.to_path_buf(), message: format!("holds job {} that this run does not have", stranger.id) });
     }
-    table.jobs.sort_by_key(|j| order[&j.id]);
-    rewrite(path, &table.swept, table.jobs.iter())?;
-    Ok(table)
+    let swept = scenario.swept_paths();
+    if !done.windows(2).all(|w| order[&w[0].id] < order[&w[1].id]) {
+        done.sort_by_key(|j| order[&j.id]);
+        rewrite(path, &swept, done.iter())?;
+    }
+    Ok(ResultsTable { path: path.to_path_buf(), swept, jobs: done, incomplete: Vec::new(), unfinished_line: false })
 }
 
 /// Merges the results files of a scenario's shards into `out`, in job
@@ -198,11 +202,12 @@ simulator.config.time_points = [2, 4]
             std::fs::write(&path, &whole[..cut]).unwrap();
             let table = ResultsTable::read(&path).unwrap();
             assert_eq!(table.jobs.len(), 7, "cut at {cut}");
-            let (mut writer, done) = resume(&path, &s, &jobs).unwrap();
+            let (mut writer, mut done) = resume(&path, &s, &jobs).unwrap();
             assert_eq!(done.len(), 7);
-            assert!(!done.contains(&jobs[7].id));
+            assert!(done.iter().all(|j| j.id != jobs[7].id));
             writer.write_job(&rows(&s, jobs[7])).unwrap();
-            finalize(&path, &s, &jobs).unwrap();
+            done.push(JobRows { id: jobs[7].id, rows: rows(&s, jobs[7]) });
+            finalize(&path, &s, &jobs, done).unwrap();
             assert_eq!(std::fs::read_to_string(&path).unwrap(), whole, "cut at {cut}");
         }
     }
@@ -214,7 +219,9 @@ simulator.config.time_points = [2, 4]
         let (ordered, shuffled) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
         write(&ordered, &s, 0..8);
         write(&shuffled, &s, [5, 0, 7, 1, 6, 2, 4, 3].into_iter());
-        finalize(&shuffled, &s, &jobs).unwrap();
+        let done = ResultsTable::read(&shuffled).unwrap().jobs;
+        let table = finalize(&shuffled, &s, &jobs, done).unwrap();
+        assert!(table.jobs.iter().enumerate().all(|(i, j)| j.id == jobs[i].id));
         assert_eq!(std::fs::read_to_string(&shuffled).unwrap(), std::fs::read_to_string(&ordered).unwrap());
     }
 

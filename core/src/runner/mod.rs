@@ -18,7 +18,7 @@ pub mod summary;
 use crate::abi::host::PluginLibrary;
 use crate::data::{Perturbation, Simulation, SplitSpec};
 use crate::metric::{Metric, MetricRegistry};
-use crate::scenario::{Job, Scenario, ScenarioError, SplitLabels};
+use crate::scenario::{Job, JobId, Scenario, ScenarioError, SplitLabels};
 use crate::simulator::{Simulator, SimulatorRegistry};
 use results::{ResultRow, ResultsError, ResultsTable, ResultsWriter, RowStatus};
 use std::collections::HashSet;
@@ -105,18 +105,21 @@ impl Engine<'_> {
         resume: bool,
         observer: &mut dyn RunObserver,
     ) -> Result<RunOutcome, RunError> {
-        let (mut writer, done) = if resume && results.exists() {
+        let (mut writer, mut done) = if resume && results.exists() {
             collate::resume(results, plan.scenario, jobs)?
         } else {
-            (ResultsWriter::create(results, &plan.scenario.swept_paths())?, HashSet::new())
+            (ResultsWriter::create(results, &plan.scenario.swept_paths())?, Vec::new())
         };
-        let pending: Vec<&Job> = jobs.iter().filter(|j| !done.contains(&j.id)).copied().collect();
+        let resumed = done.len();
+        let complete: HashSet<JobId> = done.iter().map(|j| j.id).collect();
+        let pending: Vec<&Job> = jobs.iter().filter(|j| !complete.contains(&j.id)).copied().collect();
         let started = std::time::Instant::now();
-        let mut stats = pool::run(plan, &pending, &mut writer, observer)?;
+        let worked = pool::run(plan, &pending, &mut writer, observer)?;
         drop(writer);
-        let table = collate::finalize(results, plan.scenario, jobs)?;
-        stats.wall = started.elapsed();
-        Ok(RunOutcome { stats, resumed: done.len(), table })
+        done.extend(worked.written);
+        let table = collate::finalize(results, plan.scenario, jobs, done)?;
+        let stats = RunStats { jobs: pending.len(), workers: worked.workers, wall: started.elapsed(), busy: worked.busy };
+        Ok(RunOutcome { stats, resumed, table })
     }
 }
 

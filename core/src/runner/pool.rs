@@ -11,8 +11,8 @@
 //! about as many simulations as workers are alive at once.
 
 use super::job::{self, SeedData};
-use super::results::{ResultRow, ResultsWriter};
-use super::{RunError, RunObserver, RunPlan, RunStats, split_spec};
+use super::results::{JobRows, ResultRow, ResultsWriter};
+use super::{RunError, RunObserver, RunPlan, split_spec};
 use crate::model::ModelEnv;
 use crate::scenario::Job;
 use std::collections::HashMap;
@@ -45,7 +45,15 @@ struct Pool<'p, 'a> {
     groups: HashMap<(usize, u64), Mutex<Group>>,
 }
 
-pub(super) fn run(plan: &RunPlan<'_>, jobs: &[&Job], writer: &mut ResultsWriter, observer: &mut dyn RunObserver) -> Result<RunStats, RunError> {
+/// What the pool did: the workers it started, the time they spent inside
+/// jobs (summed), and each job's rows in the order they were written.
+pub(super) struct Worked {
+    pub(super) workers: usize,
+    pub(super) busy: Duration,
+    pub(super) written: Vec<JobRows>,
+}
+
+pub(super) fn run(plan: &RunPlan<'_>, jobs: &[&Job], writer: &mut ResultsWriter, observer: &mut dyn RunObserver) -> Result<Worked, RunError> {
     let mut groups: HashMap<(usize, u64), Mutex<Group>> = HashMap::new();
     for job in jobs {
         let group = groups.entry((job.data, job.seed)).or_insert_with(|| Mutex::new(Group { remaining: 0, data: None }));
@@ -54,8 +62,8 @@ pub(super) fn run(plan: &RunPlan<'_>, jobs: &[&Job], writer: &mut ResultsWriter,
     let pool = Pool { plan, jobs, next: AtomicUsize::new(0), stop: AtomicBool::new(false), groups };
     let workers = plan.workers.min(jobs.len()).max(1);
     observer.started(jobs.len());
-    let started = Instant::now();
     let mut busy = Duration::ZERO;
+    let mut written = Vec::with_capacity(jobs.len());
     let mut failure = None;
     std::thread::scope(|scope| {
         let (events, received) = channel();
@@ -75,7 +83,10 @@ pub(super) fn run(plan: &RunPlan<'_>, jobs: &[&Job], writer: &mut ResultsWriter,
                         continue;
                     }
                     match writer.write_job(&rows) {
-                        Ok(()) => observer.job_finished(jobs[k].index, &rows),
+                        Ok(()) => {
+                            observer.job_finished(jobs[k].index, &rows);
+                            written.push(JobRows { id: jobs[k].id, rows });
+                        }
                         Err(e) => {
                             // Workers finish the jobs they hold, take no more.
                             pool.stop.store(true, Ordering::Relaxed);
@@ -89,7 +100,7 @@ pub(super) fn run(plan: &RunPlan<'_>, jobs: &[&Job], writer: &mut ResultsWriter,
     if let Some(e) = failure {
         return Err(e.into());
     }
-    Ok(RunStats { jobs: jobs.len(), workers, wall: started.elapsed(), busy })
+    Ok(Worked { workers, busy, written })
 }
 
 impl Pool<'_, '_> {

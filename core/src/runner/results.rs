@@ -125,10 +125,6 @@ impl ResultsWriter {
         Ok(Self { path: path.to_path_buf(), file, swept: swept.to_vec() })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Writes one job's rows in a single write; `job_rows` is their count.
     pub fn write_job(&mut self, rows: &[ResultRow]) -> Result<(), ResultsError> {
         let mut csv = csv::Writer::from_writer(Vec::new());

@@ -85,7 +85,7 @@ fn main() -> Result<(), String> {
     let trajectories = Trajectories::new(&obs);
     let h = Hyperparameters::default();
     let compute = Compute::new(&ModelEnv { threads: args.threads, seed: 0, device: "cpu".into() }).map_err(|e| e.to_string())?;
-    let sizes = Sizes { features: FEATURES, targets: TARGETS as usize, invariant: h.invariant_latents, dynamic: h.dynamic_latents, embedding: h.embedding_size };
+    let sizes = Sizes { features: FEATURES, targets: TARGETS as usize, invariant: h.invariant_latents, dynamic: h.dynamic_latents, embedding: 1, effect: h.perturbation_effect };
     let device = compute.training_device();
     let mut model = CiteVae::new(&h, sizes, &mut Initialiser::new(&mut rng, compute.device())).to_device(&device).train();
     let x = obs.x().as_slice().to_vec();

@@ -4,6 +4,18 @@
 use citebench_nn::{Activation, TrainConfig};
 use serde::Deserialize;
 
+/// How a target's embedding enters latent i's transition.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum PerturbationEffect {
+    /// A sparse mechanism shift: `z_{t,i} = f_i(z_{t-1}, eps_{t,i}) + u_{p,i}`,
+    /// `u_p` the sum of the targets' embeddings (as in SAMS-VAE, sVAE+).
+    Shift,
+    /// A general conditioning: the embedding is an input of the inverse
+    /// transition network `r_i`, as TDRL's domain embedding is.
+    Context,
+}
+
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Hyperparameters {
@@ -18,7 +30,10 @@ pub struct Hyperparameters {
     pub transition_width: usize,
     pub transition_layers: usize,
     pub activation: Activation,
-    /// Features of one target's embedding for one dynamic latent.
+    /// How a perturbation acts on the dynamic latents' transition.
+    pub perturbation_effect: PerturbationEffect,
+    /// Features of one target's embedding for one dynamic latent, under
+    /// `perturbation_effect = "context"` (a shift is one number).
     pub embedding_size: usize,
     /// Weight of the KL terms against `N(0, I)`: `s`, and `z_t` where no
     /// previous time point of the unit is observed.
@@ -47,6 +62,7 @@ impl Default for Hyperparameters {
             transition_width: 64,
             transition_layers: 2,
             activation: Activation::LeakyRelu,
+            perturbation_effect: PerturbationEffect::Shift,
             embedding_size: 1,
             beta: 2e-3,
             gamma: 2e-2,

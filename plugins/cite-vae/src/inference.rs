@@ -91,10 +91,10 @@ impl Rollout<'_> {
         let mut z = tensor(gather(&self.starts.z, sizes.dynamic), sizes.dynamic);
         let s = (sizes.invariant > 0).then(|| tensor(gather(&self.starts.s, sizes.invariant), sizes.invariant));
         let targets = vec![query.perturbation.targets(); n];
-        let context = self.model.context(&targets, self.device);
+        let effect = self.model.effect(&targets, self.device);
         for _ in 0..query.time_point {
             let noise = standard_normal(rng, n, sizes.dynamic, self.device);
-            z = self.model.prior().sample(Some(context.clone()), z, noise, self.radius);
+            z = self.model.sample_transition(&effect, z, noise, self.radius);
         }
         let mut cells = read(self.model.decode(s, z))?;
         if let Some(scale) = self.noise {

@@ -21,7 +21,7 @@ pub mod trajectories;
 use citebench_core::data::{LatentBlock, Matrix, Observations};
 use citebench_core::model::{Capabilities, LatentEstimate, Model, ModelEnv, ModelError, Progress, Query};
 use citebench_nn::{Compute, Initialiser};
-pub use hyperparameters::Hyperparameters;
+pub use hyperparameters::{Hyperparameters, PerturbationEffect};
 use inference::{Latents, Rollout, posterior_means, read};
 use network::{CiteVae, Sizes};
 use objective::Elbo;
@@ -84,7 +84,11 @@ impl CiteVaeModel {
             targets: train.n_targets() as usize,
             invariant: self.h.invariant_latents,
             dynamic: self.h.dynamic_latents,
-            embedding: self.h.embedding_size,
+            embedding: match self.h.perturbation_effect {
+                PerturbationEffect::Shift => 1,
+                PerturbationEffect::Context => self.h.embedding_size,
+            },
+            effect: self.h.perturbation_effect,
         };
         let mut init_rng = seeded(self.seed, STREAM_INIT);
         let network = CiteVae::new(&self.h, sizes, &mut Initialiser::new(&mut init_rng, self.compute.device()));

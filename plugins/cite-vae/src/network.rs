@@ -2,7 +2,7 @@
 //! the target-to-latent perturbation embedding, and the learned transition
 //! prior `p(z_t | z_{t-1}, perturbation)`.
 
-use crate::hyperparameters::Hyperparameters;
+use crate::hyperparameters::{Hyperparameters, PerturbationEffect};
 use citebench_nn::burn::module::{Module, Param};
 use citebench_nn::burn::tensor::{Device, Tensor, TensorData};
 use citebench_nn::{Initialiser, Mlp, TransitionPrior, TransitionShape};
@@ -17,7 +17,18 @@ pub struct Sizes {
     pub targets: usize,
     pub invariant: usize,
     pub dynamic: usize,
+    /// Features per (target, latent) embedding; 1 under [`PerturbationEffect::Shift`].
     pub embedding: usize,
+    pub effect: PerturbationEffect,
+}
+
+/// A perturbation's effect on each row's transition, ready to use.
+#[derive(Clone)]
+pub enum Effect {
+    /// `rows x dynamic`: added to `z_t` after the unperturbed transition.
+    Shift(Tensor<2>),
+    /// `dynamic x rows x embedding`: extra inputs of each inverse transition network.
+    Context(Tensor<3>),
 }
 
 /// Posterior parameters per row. `s` is `None` without an invariant block.
@@ -32,9 +43,10 @@ pub struct CiteVae {
     encoder: Mlp,
     decoder: Mlp,
     prior: TransitionPrior,
-    /// `targets x dynamic x embedding`: target k's embedding for latent i is
-    /// the transition context of latent i; a perturbation's context is the
-    /// sum over its targets, so unseen combinations of seen targets have one.
+    /// `targets x dynamic x embedding`: target k's effect on latent i (a
+    /// shift, or context features of latent i's transition); a
+    /// perturbation's effect is the sum over its targets, so unseen
+    /// combinations of seen targets have one.
     embedding: Param<Tensor<3>>,
     #[module(skip)]
     sizes: Sizes,
@@ -45,9 +57,13 @@ impl CiteVae {
         let latents = sizes.invariant + sizes.dynamic;
         let encoder = Mlp::new(&Mlp::widths(sizes.features, h.hidden_width, h.hidden_layers, 2 * latents), h.activation, init);
         let decoder = Mlp::new(&Mlp::widths(latents, h.hidden_width, h.hidden_layers, sizes.features), h.activation, init);
+        let context = match sizes.effect {
+            PerturbationEffect::Shift => 0,
+            PerturbationEffect::Context => sizes.embedding,
+        };
         let shape = TransitionShape {
             latents: sizes.dynamic,
-            context: sizes.embedding,
+            context,
             history: sizes.dynamic,
             width: h.transition_width,
             hidden_layers: h.transition_layers,
@@ -61,10 +77,6 @@ impl CiteVae {
 
     pub fn sizes(&self) -> Sizes {
         self.sizes
-    }
-
-    pub fn prior(&self) -> &TransitionPrior {
-        &self.prior
     }
 
     pub fn encode(&self, x: Tensor<2>) -> Posterior {
@@ -84,9 +96,9 @@ impl CiteVae {
         self.decoder.forward(latents)
     }
 
-    /// Transition context of each row's perturbation, `dynamic x rows x embedding`,
-    /// from `targets[r]`, the target ids of row r.
-    pub fn context(&self, targets: &[&[u32]], device: &Device) -> Tensor<3> {
+    /// The effect of each row's perturbation, from `targets[r]`, the target
+    /// ids of row r: the sum of its targets' embeddings.
+    pub fn effect(&self, targets: &[&[u32]], device: &Device) -> Effect {
         let Sizes { targets: k, dynamic: nz, embedding: e, .. } = self.sizes;
         let k = k.max(1);
         let rows = targets.len();
@@ -97,7 +109,30 @@ impl CiteVae {
             }
         }
         let multi_hot = Tensor::<2>::from_data(TensorData::new(multi_hot, [rows, k]), device);
-        multi_hot.matmul(self.embedding.val().reshape([k, nz * e])).reshape([rows, nz, e]).swap_dims(0, 1)
+        let summed = multi_hot.matmul(self.embedding.val().reshape([k, nz * e]));
+        match self.sizes.effect {
+            PerturbationEffect::Shift => Effect::Shift(summed),
+            PerturbationEffect::Context => Effect::Context(summed.reshape([rows, nz, e]).swap_dims(0, 1)),
+        }
+    }
+
+    /// `log p(z_t | z_{t-1}, perturbation)` per row. A shift moves the
+    /// unperturbed conditional, so its log density is that of `z_t - shift`
+    /// (the Jacobian of a translation is 1).
+    pub fn log_transition(&self, effect: &Effect, previous: Tensor<2>, current: Tensor<2>) -> Tensor<1> {
+        match effect {
+            Effect::Shift(shift) => self.prior.log_prob(None, previous, current - shift.clone()),
+            Effect::Context(context) => self.prior.log_prob(Some(context.clone()), previous, current),
+        }
+    }
+
+    /// Draws `z_t` given `z_{t-1}` and standard normal `noise` (see
+    /// [`TransitionPrior::sample`] for `radius`).
+    pub fn sample_transition(&self, effect: &Effect, previous: Tensor<2>, noise: Tensor<2>, radius: f32) -> Tensor<2> {
+        match effect {
+            Effect::Shift(shift) => self.prior.sample(None, previous, noise, radius) + shift.clone(),
+            Effect::Context(context) => self.prior.sample(Some(context.clone()), previous, noise, radius),
+        }
     }
 
     /// Group lasso over (target, latent) embeddings: `sum_{k,i} |E[k, i, :]|`,

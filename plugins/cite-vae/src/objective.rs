@@ -152,7 +152,7 @@ impl Objective for Elbo<'_> {
             let (current, previous) = (indices(&batch.current, device), indices(&batch.previous, device));
             let z_t = z.clone().select(0, current.clone());
             let targets: Vec<&[u32]> = batch.current.iter().map(|&l| self.trajectories.targets[batch.rows[l]].as_slice()).collect();
-            let log_p = model.prior().log_prob(Some(model.context(&targets, device)), z.select(0, previous), z_t.clone());
+            let log_p = model.log_transition(&model.effect(&targets, device), z.select(0, previous), z_t.clone());
             let log_q = log_density(z_t, posterior.z_mean.select(0, current.clone()), posterior.z_log_var.select(0, current));
             total = total + (log_q - log_p).sum().mul_scalar(w.gamma);
         }

@@ -12,6 +12,7 @@
 //! per-gene parameters and, per cell, that cell's own stream, which keeps
 //! their data independent of thread count and cell order.
 
+mod approx;
 mod config;
 mod model;
 mod nb;

@@ -13,6 +13,7 @@
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
+use crate::approx;
 use crate::config::CountConfig;
 use crate::nb::NegativeBinomial;
 
@@ -53,7 +54,7 @@ impl CountModel {
         let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut total = 0.0f32;
         for x in x.iter_mut() {
-            *x = (*x - max).exp();
+            *x = approx::exp(*x - max);
             total += *x;
         }
         let scale = library / total;
@@ -66,13 +67,16 @@ impl CountModel {
         let z: f32 = rng.sample(StandardNormal);
         let library = (self.log_library_size + self.library_size_sd * z).exp();
         self.means(x, library);
+        let mut p0 = Vec::with_capacity(x.len());
+        self.counts.zero_probabilities(x, &mut p0);
+        let draw = |mu: f32, p0: f32, rng: &mut R| self.counts.sample_given_zero(mu, p0, rng);
         match self.dropout {
-            None => x.iter_mut().for_each(|x| *x = self.counts.sample(*x, rng)),
+            None => x.iter_mut().zip(&p0).for_each(|(x, &p0)| *x = draw(*x, p0, rng)),
             Some((midpoint, shape)) => {
-                for x in x.iter_mut() {
+                for (x, &p0) in x.iter_mut().zip(&p0) {
                     let dropout = 1.0 / (1.0 + (-shape * (x.ln() - midpoint)).exp());
                     let dropped = rng.random::<f32>() < dropout;
-                    *x = if dropped { 0.0 } else { self.counts.sample(*x, rng) };
+                    *x = if dropped { 0.0 } else { draw(*x, p0, rng) };
                 }
             }
         }
