@@ -4,7 +4,6 @@
 use citebench_core::abi::ABI_VERSION;
 use citebench_core::abi::host::PluginCatalog;
 use citebench_core::runner::RunObserver;
-use citebench_core::runner::results::ResultRow;
 use citebench_core::runner::summary::Summary;
 use citebench_core::scenario::Scenario;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
@@ -59,7 +58,7 @@ impl RunObserver for ProgressBar {
         self.show(job, &format!("fitting {:.0}%", fraction * 100.0));
     }
 
-    fn job_finished(&mut self, job: usize, _rows: &[ResultRow]) {
+    fn job_finished(&mut self, job: usize) {
         self.running.remove(&job);
         self.bar.inc(1);
     }

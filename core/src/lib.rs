@@ -6,7 +6,8 @@
 //! - [`abi`]: the C ABI that model plugins cross, with the host-side loader
 //!   and the [`export_model!`] macro;
 //! - [`scenario`]: the scenario TOML schema and its error reporting;
-//! - [`runner`]: the engine that runs a scenario and writes results.
+//! - [`runner`]: the engine that runs a scenario and writes results;
+//! - [`evaluate`]: scoring outputs saved as CSV files, the same way.
 //!
 //! This crate knows nothing of deep learning or of the ECS: simulators and
 //! models depend on it, never the other way round.
@@ -14,6 +15,7 @@
 pub mod abi;
 pub mod config;
 pub mod data;
+pub mod evaluate;
 pub mod metric;
 pub mod metrics;
 pub mod model;

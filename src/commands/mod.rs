@@ -2,6 +2,7 @@
 //! this binary knows and where plugins are looked for.
 
 mod bench;
+mod evaluate;
 mod jobs;
 mod merge;
 mod plot;
@@ -38,6 +39,9 @@ pub enum Command {
     Bench(bench::Args),
     /// Simulate a scenario's data and write it as .h5ad (AnnData) or .csv.
     Simulate(simulate::Args),
+    /// Score a model's saved outputs (CSV) against the truth: latents or
+    /// predicted cells; writes results.csv like `run`.
+    Evaluate(evaluate::Args),
 }
 
 pub fn execute(command: Command, plugin_dir: Option<&Path>) -> Result<()> {
@@ -50,6 +54,7 @@ pub fn execute(command: Command, plugin_dir: Option<&Path>) -> Result<()> {
         Command::Merge(args) => merge::execute(args),
         Command::Plot(args) => plot::execute(args),
         Command::Bench(args) => bench::execute(args, plugin_dir),
+        Command::Evaluate(args) => evaluate::execute(args),
     }
 }
 

@@ -19,8 +19,7 @@ pub fn execute(args: Args, plugin_dir: Option<&Path>) -> Result<()> {
     let (simulators, metrics) = (super::simulators(), MetricRegistry::default());
     let engine = Engine { simulators: &simulators, metrics: &metrics };
     engine.plan(&scenario, &catalog, 1)?;
-    let (points, seeds, models, jobs) =
-        (scenario.data_points().len(), scenario.seeds.len(), scenario.models.len(), scenario.jobs().len());
+    let (points, seeds, models, jobs) = (scenario.data_points().len(), scenario.seeds.len(), scenario.models.len(), scenario.jobs().len());
     let counts = if scenario.sweep.keys.is_empty() {
         format!("{seeds} seeds x {models} models = {jobs} jobs")
     } else if points * seeds * models == jobs {

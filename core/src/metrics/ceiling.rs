@@ -1,6 +1,6 @@
 //! Reference points for the prediction metrics: the bootstrap ceiling (the
 //! noise floor) and the score normalised between the control-mean baseline
-//! and that ceiling. Docs: `docs/decisions/0003-ceiling-and-normalised-score.md`.
+//! and that ceiling. Docs: `docs/decisions/0003-ceiling-normalised-score-and-evaluate.md`.
 //!
 //! Ceiling: each held-out condition's true cells are split in two halves
 //! by [`sampling::shuffled`] with the run's seed; the first `floor(n / 2)`
@@ -94,7 +94,8 @@ pub fn normalised(value: f64, baseline: f64, ceiling: f64) -> Option<f64> {
 
 /// The normalised score of every `ok` row of a model other than the
 /// baseline and the ceiling that has an `ok` baseline row and an `ok`
-/// ceiling row for the same scenario, seed, metric and time point; as rows
+/// ceiling row for the same scenario, sweep point, seed, metric and time
+/// point; as rows
 /// of metric `METRIC_normalised`. Rows without both references, or with
 /// nothing to normalise by, get no normalised row.
 pub fn normalised_rows(rows: &[ResultRow]) -> Vec<ResultRow> {
@@ -103,7 +104,8 @@ pub fn normalised_rows(rows: &[ResultRow]) -> Vec<ResultRow> {
             .find(|r| {
                 r.model == model
                     && r.status == RowStatus::Ok
-                    && (&r.scenario, r.seed, &r.metric, r.time_point) == (&like.scenario, like.seed, &like.metric, like.time_point)
+                    && (&r.scenario, &r.point, r.seed, &r.metric, r.time_point)
+                        == (&like.scenario, &like.point, like.seed, &like.metric, like.time_point)
             })
             .and_then(|r| r.value)
     };

@@ -51,6 +51,22 @@ struct ColumnMoments {
 }
 
 impl ColumnMoments {
+    /// The moments of the columns of a column-major matrix, left centred.
+    fn centre_columns(x: &mut DMatrix<f64>) -> Self {
+        let n = x.nrows() as f64;
+        let mut moments = Self { means: vec![], squares: vec![], first: vec![], constant: vec![] };
+        for mut column in x.column_iter_mut() {
+            let values = column.as_mut_slice();
+            let mean = values.iter().sum::<f64>() / n;
+            moments.means.push(mean);
+            moments.squares.push(values.iter().map(|v| (v - mean) * (v - mean)).sum());
+            moments.first.push(values.first().copied().unwrap_or(0.0));
+            moments.constant.push(stats::is_constant(values));
+            values.iter_mut().for_each(|v| *v -= mean);
+        }
+        moments
+    }
+
     /// The moments of `x`, which is left centred.
     fn centre(x: &mut RowMajor) -> Self {
         let means = x.column_means();
@@ -68,6 +84,17 @@ impl Moments {
         let rows = a.rows;
         let (ma, mb) = (ColumnMoments::centre(&mut a), ColumnMoments::centre(&mut b));
         Self { rows, a: ma, b: mb, cross: transpose_product(&a, &b) }
+    }
+
+    /// The moments of two column-major matrices with the same rows (both
+    /// consumed): Spearman's ranks come column by column.
+    pub fn of_columns(mut a: DMatrix<f64>, mut b: DMatrix<f64>) -> Self {
+        let rows = a.nrows();
+        let (ma, mb) = (ColumnMoments::centre_columns(&mut a), ColumnMoments::centre_columns(&mut b));
+        // An owned transpose, not a strided view: see `super::dense` on why
+        // left operands are kept column-contiguous. The product still goes
+        // through the blocked GEMM (nalgebra's `tr_mul` takes dot products).
+        Self { rows, a: ma, b: mb, cross: a.transpose() * b }
     }
 
     /// The moments of the union of disjoint groups of rows.
@@ -129,15 +156,16 @@ pub fn correlation_matrix(a: &Matrix, b: &Matrix, correlation: Correlation) -> D
     let (a, b) = (RowMajor::from_rows(a, &all), RowMajor::from_rows(b, &all));
     let moments = match correlation {
         Correlation::Pearson => Moments::of(a, b),
-        Correlation::Spearman => Moments::of(rank_columns(&a), rank_columns(&b)),
+        Correlation::Spearman => Moments::of_columns(rank_columns(&a), rank_columns(&b)),
     };
     moments.correlations()
 }
 
-/// The ranks of each column of `x` (latents widened from f32, so
-/// narrowing back is exact).
-fn rank_columns(x: &RowMajor) -> RowMajor {
-    RowMajor::from_columns(&(0..x.cols).map(|j| stats::ranks(&x.column_f32(j))).collect::<Vec<_>>())
+/// The ranks of each column of `x`, column-major (latents are widened from
+/// f32, so narrowing back is exact).
+fn rank_columns(x: &RowMajor) -> DMatrix<f64> {
+    let ranks: Vec<f64> = (0..x.cols).flat_map(|j| stats::ranks(&x.column_f32(j))).collect();
+    DMatrix::from_vec(x.rows, x.cols, ranks)
 }
 
 #[cfg(test)]

@@ -6,6 +6,13 @@
 //! strided views (so `Aᵀ B` goes straight to its blocked GEMM,
 //! `matrixmultiply`) avoids the column-by-column reads and the transposed
 //! copies that dominated the time on 100,000 x 50 latents.
+//!
+//! A strided view is only ever the right operand of a product. nalgebra
+//! 0.35 multiplies small matrices (a side of 5 or less) with its own loop,
+//! which walks a column of the left operand for as many elements as the
+//! strided slice spans rather than the column's length: with a strided left
+//! operand it reads and writes out of bounds. Left operands are therefore
+//! column-contiguous (owned, or [`RowMajor::transposed`]).
 
 use crate::data::Matrix;
 use nalgebra::{DMatrix, DMatrixView, Dyn, MatrixView};
@@ -47,24 +54,6 @@ impl RowMajor {
     /// values widened from f32).
     pub fn column_f32(&self, j: usize) -> Vec<f32> {
         self.rows_iter().map(|row| row[j] as f32).collect()
-    }
-
-    /// A matrix whose column `j` is `columns[j]` (all equally long).
-    pub fn from_columns<C: AsRef<[f64]>>(columns: &[C]) -> Self {
-        let rows = columns.first().map_or(0, |c| c.as_ref().len());
-        let mut data = vec![0.0; rows * columns.len()];
-        for (j, column) in columns.iter().enumerate() {
-            for (i, &v) in column.as_ref().iter().enumerate() {
-                data[i * columns.len() + j] = v;
-            }
-        }
-        Self { data, rows, cols: columns.len() }
-    }
-
-    /// Rows `range`, copied.
-    pub fn rows_range(&self, range: std::ops::Range<usize>) -> Self {
-        let data = self.data[range.start * self.cols..range.end * self.cols].to_vec();
-        Self { data, rows: range.len(), cols: self.cols }
     }
 
     pub fn row(&self, i: usize) -> &[f64] {
@@ -120,7 +109,8 @@ impl RowMajor {
         }
     }
 
-    /// A view of this matrix for nalgebra.
+    /// A view of this matrix for nalgebra; strided, so only for the right
+    /// operand of a product (see the module doc).
     pub fn view(&self) -> RowMajorView<'_> {
         RowMajorView::from_slice_with_strides_generic(&self.data, Dyn(self.rows), Dyn(self.cols), Dyn(self.cols), Dyn(1))
     }
@@ -160,7 +150,6 @@ mod tests {
         assert_eq!(a.row(0), &[6.0, 5.0]);
         assert_eq!(RowMajor::gather(&m, &[1], &[1, 0]).data, vec![5.0, 2.0]);
         assert_eq!(a.column_f32(0), vec![6.0, 1.0, 2.0]);
-        assert_eq!(a.rows_range(1..3).data, vec![1.0, 5.0, 2.0, 5.0]);
         assert_eq!(a.column_means(), vec![3.0, 5.0]);
         assert_eq!(a.constant_columns(), vec![false, true]);
         assert_eq!(a.column_sums_of_squares(&[3.0, 5.0]), vec![14.0, 0.0]);
@@ -168,7 +157,6 @@ mod tests {
         assert_eq!(product, DMatrix::from_row_slice(2, 2, &[41.0, 45.0, 45.0, 75.0]));
         a.standardise(&[3.0, 5.0], &[2.0, f64::INFINITY]);
         assert_eq!(a.data, vec![1.5, 0.0, -1.0, 0.0, -0.5, 0.0]);
-        assert_eq!(RowMajor::from_columns(&[vec![1.0, 2.0], vec![3.0, 4.0]]).data, vec![1.0, 3.0, 2.0, 4.0]);
         assert_eq!(gather_columns(&m, &[2, 1], &[1, 0]), vec![vec![5.0, 5.0], vec![6.0, 2.0]]);
     }
 }

@@ -26,7 +26,6 @@
 //!   matching can differ from the overall one.
 
 use super::correlation::{Correlation, Moments, correlation_matrix};
-use super::dense::RowMajor;
 use super::latents::{LatentScope, ScopedLatents, at_time_point, positions_by_time_point, scoped_latents, undefined};
 use super::parallel::parallel_map;
 use super::stats;
@@ -125,20 +124,23 @@ fn spearman_moments(latents: &ScopedLatents<'_>, groups: &[(u32, Vec<usize>)]) -
         .collect();
     let (truth, estimate) = latents.columns_at(&order);
     // Per side: the ranks among all rows, and the ranks within each group.
+    // Per side and column: the ranks among all rows, and within each group.
     let ranked = parallel_map(&[truth, estimate], |columns| {
-        let (whole, within): (Vec<Vec<f64>>, Vec<Vec<f64>>) =
-            columns.iter().map(|c| stats::ranks_in_groups(c, &starts)).unzip();
-        (RowMajor::from_columns(&whole), RowMajor::from_columns(&within))
+        columns.iter().map(|c| stats::ranks_in_groups(c, &starts)).collect::<Vec<_>>()
     });
-    let ((truth_whole, truth_within), (estimate_whole, estimate_within)) = (&ranked[0], &ranked[1]);
+    // Column-major matrices of rows `rows` of each column's whole or within ranks.
+    let matrix = |side: &[(Vec<f64>, Vec<f64>)], rows: std::ops::Range<usize>, whole: bool| {
+        let columns = side.iter().flat_map(|(all, within)| (if whole { all } else { within })[rows.clone()].iter());
+        DMatrix::from_iterator(rows.len(), side.len(), columns.copied())
+    };
     // Piece 0 is the whole, piece g + 1 is group g.
     let pieces: Vec<usize> = (0..=groups.len()).collect();
-    let mut moments = parallel_map(&pieces, |&piece| match piece {
-        0 => Moments::of(truth_whole.clone(), estimate_whole.clone()),
-        g => {
-            let rows = starts[g - 1]..starts[g - 1] + groups[g - 1].1.len();
-            Moments::of(truth_within.rows_range(rows.clone()), estimate_within.rows_range(rows))
-        }
+    let mut moments = parallel_map(&pieces, |&piece| {
+        let (rows, whole) = match piece {
+            0 => (0..order.len(), true),
+            g => (starts[g - 1]..starts[g - 1] + groups[g - 1].1.len(), false),
+        };
+        Moments::of_columns(matrix(&ranked[0], rows.clone(), whole), matrix(&ranked[1], rows, whole))
     })
     .into_iter();
     let whole = moments.next().expect("piece 0 is always computed");

@@ -189,7 +189,8 @@ fn linear(x_fit: &RowMajor, x_held: &RowMajor, y: &RowMajor) -> Result<DMatrix<f
         gram[(j, j)] += LINEAR_ALPHA;
     }
     let weights = solve(gram, transpose_product(x_fit, y))?;
-    Ok(x_held.view() * weights)
+    // (Wᵀ X_heldᵀ)ᵀ keeps the strided view on the right (see `super::dense`).
+    Ok((weights.transpose() * x_held.transposed()).transpose())
 }
 
 /// Kernel ridge on centred targets (see the module doc); returns the
@@ -249,4 +250,47 @@ fn mean_r2(truth: &RowMajor, predicted: &DMatrix<f64>, rows: &[usize]) -> Result
         return Err("R² is not finite (the regression diverged)".to_string());
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` rows at time points `i % 2` of one true latent and two estimated
+    /// ones, the first a linear function of the truth.
+    fn latents(n: usize) -> (Matrix, Matrix, Vec<u32>) {
+        let truth: Vec<f32> = (0..n).map(|i| (i as f32 * 0.7).sin()).collect();
+        let estimate: Vec<f32> = truth.iter().enumerate().flat_map(|(i, &z)| [3.0 * z - 1.0, (i % 3) as f32]).collect();
+        let times = (0..n).map(|i| (i % 2) as u32).collect();
+        (Matrix::new(n, 1, truth).unwrap(), Matrix::new(n, 2, estimate).unwrap(), times)
+    }
+
+    #[test]
+    fn a_linear_function_of_the_truth_is_recovered() {
+        let (truth, estimate, times) = latents(40);
+        for regressor in [Regressor::Linear, Regressor::Kernel] {
+            let values = r2(&truth, &estimate, &times, regressor).unwrap();
+            assert_eq!(values.iter().map(|v| v.time_point).collect::<Vec<_>>(), vec![None, Some(0), Some(1)]);
+            assert!(values.iter().all(|v| v.value > 0.95), "{regressor:?}: {values:?}");
+        }
+    }
+
+    #[test]
+    fn a_collapsed_estimate_scores_at_most_zero_not_nan() {
+        let (truth, _, times) = latents(40);
+        let constant = Matrix::new(40, 3, vec![0.5; 120]).unwrap();
+        for regressor in [Regressor::Linear, Regressor::Kernel] {
+            let values = r2(&truth, &constant, &times, regressor).unwrap();
+            assert!(values.iter().all(|v| v.value.is_finite() && v.value <= 1e-12), "{regressor:?}: {values:?}");
+        }
+    }
+
+    #[test]
+    fn too_few_held_out_rows_is_undefined() {
+        // Time point 1 has 5 rows: a fifth of them, rounded up, is one row.
+        let (truth, estimate, _) = latents(15);
+        let times: Vec<u32> = (0..15).map(|i| u32::from(i >= 10)).collect();
+        let err = r2(&truth, &estimate, &times, Regressor::Linear).unwrap_err();
+        assert_eq!(err, "time point 1: R² needs at least 2 held-out rows, and the split holds out 1 (one in 5, rounded up)");
+    }
 }

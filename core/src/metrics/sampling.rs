@@ -34,11 +34,11 @@ pub fn shuffled(items: &[usize], seed: u64) -> Vec<usize> {
     keyed.into_iter().map(|(_, i)| i).collect()
 }
 
-/// Rows to fit a regressor on and rows to score it on, as positions.
+/// Rows to fit a regressor on and rows to score it on, as positions in
+/// increasing order (so that gathering them reads memory in order).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Holdout {
     pub fit: Vec<usize>,
-    /// Ordered by time point, then by key.
     pub held_out: Vec<usize>,
 }
 
@@ -65,6 +65,8 @@ pub fn holdout(time_points: &[u32], cap: Option<usize>) -> Holdout {
         held_out.extend_from_slice(&order[..h_t]);
         fit.extend_from_slice(&order[h_t..m_t]);
     }
+    fit.sort_unstable();
+    held_out.sort_unstable();
     Holdout { fit, held_out }
 }
 
@@ -97,10 +99,10 @@ mod tests {
         // 12 rows at time point 0 and 6 at time point 3, interleaved.
         let times: Vec<u32> = (0..18).map(|i| if i % 3 == 2 { 3 } else { 0 }).collect();
         let split = holdout(&times, None);
-        assert_eq!(split.held_out.len(), 3 + 2);
+        let held_at = |t: u32| split.held_out.iter().filter(|&&p| times[p] == t).count();
+        assert_eq!((held_at(0), held_at(3)), (3, 2));
         assert_eq!(split.fit.len(), 18 - 5);
-        assert!(split.held_out[..3].iter().all(|&p| times[p] == 0));
-        assert!(split.held_out[3..].iter().all(|&p| times[p] == 3));
+        assert!(split.held_out.is_sorted() && split.fit.is_sorted());
         let mut all: Vec<usize> = split.fit.iter().chain(&split.held_out).copied().collect();
         all.sort_unstable();
         assert_eq!(all, (0..18).collect::<Vec<_>>());

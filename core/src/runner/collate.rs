@@ -43,7 +43,10 @@ pub fn resume(path: &Path, scenario: &Scenario, jobs: &[&Job]) -> Result<(Result
 pub fn finalize(path: &Path, scenario: &Scenario, jobs: &[&Job], mut done: Vec<JobRows>) -> Result<ResultsTable, ResultsError> {
     let order: HashMap<JobId, usize> = jobs.iter().map(|j| (j.id, j.index)).collect();
     if let Some(stranger) = done.iter().find(|j| !order.contains_key(&j.id)) {
-        return Err(ResultsError::Mismatch { path: path.to_path_buf(), message: format!("holds job {} that this run does not have", stranger.id) });
+        return Err(ResultsError::Mismatch {
+            path: path.to_path_buf(),
+            message: format!("holds job {} that this run does not have", stranger.id),
+        });
     }
     let swept = scenario.swept_paths();
     if !done.windows(2).all(|w| order[&w[0].id] < order[&w[1].id]) {
@@ -192,7 +195,8 @@ simulator.config.time_points = [2, 4]
         let whole = std::fs::read_to_string(&path).unwrap();
         let table = ResultsTable::read(&path).unwrap();
         assert_eq!(table.jobs.len(), 8);
-        let expected: Vec<ResultRow> = (rows(&s, jobs[2]).into_iter()).map(|r| ResultRow { message: r.message.replace('\n', " "), ..r }).collect();
+        let expected: Vec<ResultRow> =
+            (rows(&s, jobs[2]).into_iter()).map(|r| ResultRow { message: r.message.replace('\n', " "), ..r }).collect();
         assert_eq!(table.jobs[2].rows, expected, "rows read back as written, a newline as a space");
         // Killed inside the last job's block (two rows): mid-row, between
         // its rows, or inside its first row.
@@ -235,11 +239,14 @@ simulator.config.time_points = [2, 4]
         };
         let (a, b, c) = (file("a.csv", &[0, 2, 4, 6]), file("b.csv", &[1, 3, 5]), file("c.csv", &[7, 2]));
         let err = merge(&dir.path().join("m1.csv"), &s, &[a.clone(), b.clone()]).unwrap_err().to_string();
-        assert!(err.contains("1 of the 8 jobs of sweep.toml are in none of the files") && err.contains("rerun their shards with --resume"), "{err}");
+        assert!(
+            err.contains("1 of the 8 jobs of sweep.toml are in none of the files") && err.contains("rerun their shards with --resume"),
+            "{err}"
+        );
         let err = merge(&dir.path().join("m2.csv"), &s, &[a.clone(), b.clone(), c.clone()]).unwrap_err().to_string();
         assert!(err.contains(&format!("job {} (seed 2 · pca · simulator.config.time_points=2) is also in", s.jobs()[2].id)), "{err}");
         let other = Scenario::parse(Path::new("other.toml"), SCENARIO.replace("[2, 4]", "[2, 5]")).unwrap();
-        let err = merge(&dir.path().join("m3.csv"), &other, &[a.clone()]).unwrap_err().to_string();
+        let err = merge(&dir.path().join("m3.csv"), &other, std::slice::from_ref(&a)).unwrap_err().to_string();
         assert!(err.contains("that other.toml does not have"), "{err}");
         let merged = merge(&dir.path().join("m.csv"), &s, &[b, a, file("d.csv", &[7])]).unwrap();
         assert_eq!(merged.jobs.len(), 8);

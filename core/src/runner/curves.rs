@@ -46,7 +46,8 @@ pub struct SeriesPoint {
 
 /// The charts of a results file.
 pub fn charts(table: &ResultsTable) -> Vec<Chart> {
-    let rows: Vec<&ResultRow> = table.jobs.iter().flat_map(|j| &j.rows).filter(|r| r.status == RowStatus::Ok && r.value.is_some()).collect();
+    let rows: Vec<&ResultRow> =
+        table.jobs.iter().flat_map(|j| &j.rows).filter(|r| r.status == RowStatus::Ok && r.value.is_some()).collect();
     let mut metrics: Vec<&str> = Vec::new();
     for row in &rows {
         if !metrics.contains(&row.metric.as_str()) {

@@ -9,6 +9,7 @@ use super::results::{ResultRow, RowStatus};
 use crate::abi::host::{PluginLibrary, PluginModel};
 use crate::data::{Observations, Perturbation, Simulation, SplitSpec};
 use crate::metric::{Metric, MetricInput, MetricNeeds, Prediction};
+use crate::metrics::ceiling::{CEILING_MODEL, ceiling};
 use crate::model::{Capabilities, ModelEnv, Query};
 use crate::scenario::{ModelSpec, Scenario};
 use std::time::Instant;
@@ -45,6 +46,25 @@ pub(super) fn failure_row(scenario: &Scenario, seed: u64, model: &str, message: 
 }
 
 pub(super) fn run_model(
+    scenario: &Scenario,
+    data: &SeedData,
+    spec: &ModelSpec,
+    library: &PluginLibrary,
+    env: ModelEnv,
+    metrics: &[&dyn Metric],
+    progress: &mut dyn FnMut(f32),
+) -> Vec<ResultRow> {
+    let mut rows = score_model(scenario, data, spec, library, env, metrics, progress);
+    // The noise ceiling depends on the data alone: the jobs of the first
+    // model write it, once per sweep point and seed (decision 0003).
+    if scenario.models.first().is_some_and(|first| first.label == spec.label) {
+        rows.extend(ceiling_rows(scenario, data, metrics));
+    }
+    rows
+}
+
+/// The rows of one model's metrics.
+fn score_model(
     scenario: &Scenario,
     data: &SeedData,
     spec: &ModelSpec,
@@ -117,7 +137,7 @@ pub(super) fn run_model(
             Ok(values) => {
                 let times = data.simulation.dataset.observations.time_values();
                 rows.extend(values.into_iter().map(|v| ResultRow {
-                    time_point: v.time_point.map(|t| times.get(t as usize).copied().unwrap_or(t as f32)),
+                    time_point: v.time_point.map(|t| time_value(times, t)),
                     value: Some(v.value),
                     seconds,
                     ..base.clone()
@@ -127,6 +147,35 @@ pub(super) fn run_model(
         }
     }
     rows
+}
+
+/// The bootstrap ceiling of each prediction metric, as rows of model
+/// `ceiling` (see [`crate::metrics::ceiling`]).
+fn ceiling_rows(scenario: &Scenario, data: &SeedData, metrics: &[&dyn Metric]) -> Vec<ResultRow> {
+    if data.targets.is_empty() {
+        return Vec::new();
+    }
+    let dataset = &data.simulation.dataset;
+    let mut rows = Vec::new();
+    for metric in metrics.iter().filter(|m| m.needs() == MetricNeeds::Predictions) {
+        let base = ResultRow::new(scenario, data.seed, CEILING_MODEL, metric.name());
+        let (result, seconds) = timed(|| ceiling(*metric, dataset, &data.targets, data.seed));
+        match result {
+            Ok(values) => rows.extend(values.into_iter().map(|v| ResultRow {
+                time_point: v.time_point.map(|t| time_value(dataset.observations.time_values(), t)),
+                value: Some(v.value),
+                seconds,
+                ..base.clone()
+            })),
+            Err(e) => rows.push(ResultRow { status: RowStatus::Error, message: e.to_string(), seconds, ..base }),
+        }
+    }
+    rows
+}
+
+/// The time value of time point `t`, as results files write it.
+fn time_value(times: &[f32], t: u32) -> f32 {
+    times.get(t as usize).copied().unwrap_or(t as f32)
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {

@@ -30,7 +30,7 @@ use thiserror::Error;
 pub enum RunError {
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
-    #[error("writing results: {0}")]
+    #[error(transparent)]
     Results(#[from] ResultsError),
 }
 
@@ -38,18 +38,29 @@ pub enum RunError {
 /// Calls come from the thread that called [`Engine::run`], in the order
 /// the workers' events arrive.
 pub trait RunObserver {
+    /// Whether to hear of jobs starting, progressing and finishing. Each
+    /// event wakes the thread that called [`Engine::run`], which takes a
+    /// core from the workers when all are busy; an observer that shows
+    /// nothing says no, and then workers report nothing.
+    fn follows_jobs(&self) -> bool {
+        true
+    }
     /// The run starts with `jobs` jobs to do.
     fn started(&mut self, _jobs: usize) {}
     /// Job number `job` (its index in the scenario) begins; `label` names it.
     fn job_started(&mut self, _job: usize, _label: &str) {}
     fn fit_progress(&mut self, _job: usize, _fraction: f32) {}
     /// Job `job` ended and its rows were written.
-    fn job_finished(&mut self, _job: usize, _rows: &[ResultRow]) {}
+    fn job_finished(&mut self, _job: usize) {}
 }
 
 /// An observer that ignores everything.
 pub struct Quiet;
-impl RunObserver for Quiet {}
+impl RunObserver for Quiet {
+    fn follows_jobs(&self) -> bool {
+        false
+    }
+}
 
 /// A scenario whose every part has been checked and resolved.
 pub struct RunPlan<'a> {

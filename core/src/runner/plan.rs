@@ -96,11 +96,17 @@ fn swept_key_named(scenario: &Scenario, point: &Point, key: Option<&str>, wanted
 fn simulator_error(scenario: &Scenario, data: &DataPoint, e: SimulatorError) -> ScenarioError {
     let config = match e {
         SimulatorError::Config(c) => c,
-        SimulatorError::Failed(message) => return with_point(scenario, &data.point, ScenarioError::Invalid { file: scenario.path.clone(), message }),
+        SimulatorError::Failed(message) => {
+            return with_point(scenario, &data.point, ScenarioError::Invalid { file: scenario.path.clone(), message });
+        }
     };
     let is_simulator = |t: &SweptTarget| matches!(t, SweptTarget::Simulator(_));
     match swept_key_named(scenario, &data.point, config.unknown_key.as_deref(), is_simulator) {
-        Some(k) => scenario.at_swept_key(k, format!("in [sweep] at {}: {}", scenario.point_label(&data.point), config.message), config.nearest_key()),
+        Some(k) => scenario.at_swept_key(
+            k,
+            format!("in [sweep] at {}: {}", scenario.point_label(&data.point), config.message),
+            config.nearest_key(),
+        ),
         None => with_point(scenario, &data.point, scenario.locate(scenario.simulator.config_start, "[simulator.config]", &config)),
     }
 }

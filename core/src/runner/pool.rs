@@ -1,9 +1,12 @@
 //! Runs jobs on a bounded pool of worker threads.
 //!
-//! Workers take jobs in job order from a shared counter. The thread that
-//! called [`super::Engine::run`] receives each finished job's rows over a
-//! channel and is the only writer of results.csv, so job blocks never
-//! interleave and at most one is being written when the process dies.
+//! Workers take jobs in job order from a shared counter and, when a job
+//! ends, write its rows to results.csv while holding the writer's lock, so
+//! job blocks never interleave and at most one is being written when the
+//! process dies. The thread that called [`super::Engine::run`] only relays
+//! jobs starting and finishing to the observer, and not even that for one
+//! that does not follow jobs: on a machine whose cores are all busy, waking
+//! it for every job would take a core from the workers.
 //!
 //! Jobs that share a data point and a seed share one simulation: the first
 //! worker to need it simulates it while the others of that group wait, and
@@ -11,7 +14,7 @@
 //! about as many simulations as workers are alive at once.
 
 use super::job::{self, SeedData};
-use super::results::{JobRows, ResultRow, ResultsWriter};
+use super::results::{JobRows, ResultRow, ResultsError, ResultsWriter};
 use super::{RunError, RunObserver, RunPlan, split_spec};
 use crate::model::ModelEnv;
 use crate::scenario::Job;
@@ -21,11 +24,11 @@ use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// What a worker tells the writing thread.
+/// What a worker tells an observer that follows jobs.
 enum Event {
     Started(usize),
     Progress(usize, f32),
-    Finished(usize, Vec<ResultRow>, Duration),
+    Finished(usize),
 }
 
 /// A simulation shared by the jobs of one (data point, seed), or why it failed.
@@ -37,12 +40,23 @@ struct Group {
     data: Option<Shared>,
 }
 
+/// The results file and what has gone into it, behind the writer's lock.
+struct Output<'w> {
+    writer: &'w mut ResultsWriter,
+    written: Vec<JobRows>,
+    busy: Duration,
+    failure: Option<ResultsError>,
+}
+
 struct Pool<'p, 'a> {
     plan: &'p RunPlan<'a>,
     jobs: &'p [&'p Job],
+    /// Whether workers report jobs starting and fit progress.
+    follow: bool,
     next: AtomicUsize,
     stop: AtomicBool,
     groups: HashMap<(usize, u64), Mutex<Group>>,
+    output: Mutex<Output<'p>>,
 }
 
 /// What the pool did: the workers it started, the time they spent inside
@@ -53,69 +67,78 @@ pub(super) struct Worked {
     pub(super) written: Vec<JobRows>,
 }
 
-pub(super) fn run(plan: &RunPlan<'_>, jobs: &[&Job], writer: &mut ResultsWriter, observer: &mut dyn RunObserver) -> Result<Worked, RunError> {
+pub(super) fn run(
+    plan: &RunPlan<'_>,
+    jobs: &[&Job],
+    writer: &mut ResultsWriter,
+    observer: &mut dyn RunObserver,
+) -> Result<Worked, RunError> {
     let mut groups: HashMap<(usize, u64), Mutex<Group>> = HashMap::new();
     for job in jobs {
         let group = groups.entry((job.data, job.seed)).or_insert_with(|| Mutex::new(Group { remaining: 0, data: None }));
         group.get_mut().unwrap_or_else(PoisonError::into_inner).remaining += 1;
     }
-    let pool = Pool { plan, jobs, next: AtomicUsize::new(0), stop: AtomicBool::new(false), groups };
+    let output = Mutex::new(Output { writer, written: Vec::with_capacity(jobs.len()), busy: Duration::ZERO, failure: None });
+    let follow = observer.follows_jobs();
+    let pool = Pool { plan, jobs, follow, next: AtomicUsize::new(0), stop: AtomicBool::new(false), groups, output };
     let workers = plan.workers.min(jobs.len()).max(1);
     observer.started(jobs.len());
-    let mut busy = Duration::ZERO;
-    let mut written = Vec::with_capacity(jobs.len());
-    let mut failure = None;
     std::thread::scope(|scope| {
         let (events, received) = channel();
         let pool = &pool;
         for _ in 0..workers {
             let events = events.clone();
-            scope.spawn(move || pool.work(events));
+            scope.spawn(move || pool.work(&events));
         }
         drop(events);
+        // Ends when every worker has ended (and dropped its sender).
         for event in received {
             match event {
                 Event::Started(k) => observer.job_started(jobs[k].index, &plan.scenario.job_label(jobs[k])),
                 Event::Progress(k, fraction) => observer.fit_progress(jobs[k].index, fraction),
-                Event::Finished(k, rows, took) => {
-                    busy += took;
-                    if failure.is_some() {
-                        continue;
-                    }
-                    match writer.write_job(&rows) {
-                        Ok(()) => {
-                            observer.job_finished(jobs[k].index, &rows);
-                            written.push(JobRows { id: jobs[k].id, rows });
-                        }
-                        Err(e) => {
-                            // Workers finish the jobs they hold, take no more.
-                            pool.stop.store(true, Ordering::Relaxed);
-                            failure = Some(e);
-                        }
-                    }
-                }
+                Event::Finished(k) => observer.job_finished(jobs[k].index),
             }
         }
     });
-    if let Some(e) = failure {
+    let output = pool.output.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if let Some(e) = output.failure {
         return Err(e.into());
     }
-    Ok(Worked { workers, busy, written })
+    Ok(Worked { workers, busy: output.busy, written: output.written })
 }
 
 impl Pool<'_, '_> {
-    fn work(&self, events: Sender<Event>) {
+    fn work(&self, events: &Sender<Event>) {
         // A send fails only once the receiving loop is gone, which it
         // never is while workers run: it ends when they have all ended.
+        let report = |event| {
+            if self.follow {
+                let _ = events.send(event);
+            }
+        };
         while !self.stop.load(Ordering::Relaxed) {
             let k = self.next.fetch_add(1, Ordering::Relaxed);
             let Some(job) = self.jobs.get(k) else { break };
-            let _ = events.send(Event::Started(k));
+            report(Event::Started(k));
             let started = Instant::now();
-            let rows = self.run_job(job, &mut |fraction| {
-                let _ = events.send(Event::Progress(k, fraction));
-            });
-            let _ = events.send(Event::Finished(k, rows, started.elapsed()));
+            let rows = self.run_job(job, &mut |fraction| report(Event::Progress(k, fraction)));
+            let took = started.elapsed();
+            let mut output = self.output.lock().unwrap_or_else(PoisonError::into_inner);
+            output.busy += took;
+            if output.failure.is_some() {
+                continue;
+            }
+            match output.writer.write_job(&rows) {
+                Ok(()) => output.written.push(JobRows { id: job.id, rows }),
+                Err(e) => {
+                    // Every worker finishes the job it holds and takes no more.
+                    self.stop.store(true, Ordering::Relaxed);
+                    output.failure = Some(e);
+                    continue;
+                }
+            }
+            drop(output);
+            report(Event::Finished(k));
         }
     }
 

@@ -204,8 +204,13 @@ impl ResultsTable {
         for record in reader.records() {
             let record = record.map_err(|e| malformed(path, e.position().map_or(0, |p| p.line()), e))?;
             let line = record.position().map_or(0, |p| p.line());
-            let (row, job_rows) = table.parse_row(&record).map_err(|message| ResultsError::Malformed { path: path.to_path_buf(), line, message })?;
-            let id = row.job.ok_or_else(|| ResultsError::Malformed { path: path.to_path_buf(), line, message: "a row without a job id".into() })?;
+            let (row, job_rows) =
+                table.parse_row(&record).map_err(|message| ResultsError::Malformed { path: path.to_path_buf(), line, message })?;
+            let id = row.job.ok_or_else(|| ResultsError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                message: "a row without a job id".into(),
+            })?;
             match &mut current {
                 Some((job, _)) if job.id == id => job.rows.push(row),
                 _ => {
@@ -253,7 +258,7 @@ impl ResultsTable {
         let row = ResultRow {
             scenario: field(0)?.to_string(),
             point,
-            seed: field(t)?.parse().map_err(|_| format!("seed `{}` is not an integer", record[t].to_string()))?,
+            seed: field(t)?.parse().map_err(|_| format!("seed `{}` is not an integer", &record[t]))?,
             model: field(t + 1)?.to_string(),
             metric: field(t + 2)?.to_string(),
             time_point,

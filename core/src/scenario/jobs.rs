@@ -82,7 +82,8 @@ pub(super) fn enumerate(scenario: &Scenario) -> Result<(Vec<DataPoint>, Vec<Job>
     let model_points: Vec<Vec<Point>> = (scenario.models.iter())
         .map(|spec| {
             let touches = |axis: &&Vec<usize>| {
-                !is_data_axis(axis) && axis.iter().any(|&k| matches!(&sweep.keys[k].target, SweptTarget::Model { label, .. } if *label == spec.label))
+                !is_data_axis(axis)
+                    && axis.iter().any(|&k| matches!(&sweep.keys[k].target, SweptTarget::Model { label, .. } if *label == spec.label))
             };
             product(scenario, &sweep.axes.iter().filter(touches).collect::<Vec<_>>())
         })
@@ -313,10 +314,8 @@ impl Shard {
     pub fn select<'a>(&self, jobs: &'a [Job]) -> Vec<&'a Job> {
         let mut by_id: Vec<&Job> = jobs.iter().collect();
         by_id.sort_by_key(|j| j.id);
-        let mut mine: Vec<&Job> = (by_id.into_iter().enumerate())
-            .filter(|(rank, _)| *rank as u32 % self.count == self.index - 1)
-            .map(|(_, j)| j)
-            .collect();
+        let mut mine: Vec<&Job> =
+            (by_id.into_iter().enumerate()).filter(|(rank, _)| *rank as u32 % self.count == self.index - 1).map(|(_, j)| j).collect();
         mine.sort_by_key(|j| j.index);
         mine
     }

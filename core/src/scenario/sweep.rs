@@ -72,16 +72,16 @@ const ROOTS: [&str; 4] = ["simulator", "split", "models", "zip"];
 const SPLIT_FIELDS: [&str; 2] = ["held_out_perturbations", "held_out_time_points"];
 
 /// Reads the `[sweep]` table, whose text starts at byte `start` of `source`.
-pub(super) fn parse(
-    table: &toml::Table,
-    start: usize,
-    source: &str,
-    models: &[ModelSpec],
-    file: &Path,
-) -> Result<Sweep, ScenarioError> {
+pub(super) fn parse(table: &toml::Table, start: usize, source: &str, models: &[ModelSpec], file: &Path) -> Result<Sweep, ScenarioError> {
     let at = |offset: usize, message: String, hint: Option<&str>| {
         let (line, column) = line_column(source, offset);
-        ScenarioError::At { file: file.to_path_buf(), line, column, message: format!("in [sweep]: {message}"), hint: hint.map(str::to_string) }
+        ScenarioError::At {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: format!("in [sweep]: {message}"),
+            hint: hint.map(str::to_string),
+        }
     };
     let mut sweep = Sweep::default();
     let mut grid = Vec::new();
@@ -94,9 +94,10 @@ pub(super) fn parse(
     }
     if let Some(zips) = table.get("zip") {
         let offset = find_path(source, start, "zip");
-        let tables = zips.as_array().filter(|a| a.iter().all(toml::Value::is_table)).ok_or_else(|| {
-            at(offset, "`zip` must be written as `[[sweep.zip]]` tables of equally long lists".into(), None)
-        })?;
+        let tables = zips
+            .as_array()
+            .filter(|a| a.iter().all(toml::Value::is_table))
+            .ok_or_else(|| at(offset, "`zip` must be written as `[[sweep.zip]]` tables of equally long lists".into(), None))?;
         for zip in tables.iter().filter_map(toml::Value::as_table) {
             let mut keys = Vec::new();
             flatten("", zip, &mut keys, false);
@@ -171,7 +172,11 @@ fn swept_key(
             let field = segments.get(1).copied().unwrap_or_default();
             if !SPLIT_FIELDS.contains(&field) || segments.len() != 2 {
                 let hint = nearest(field, SPLIT_FIELDS);
-                return Err(at(offset, format!("`{path}`: only `split.held_out_perturbations` and `split.held_out_time_points` can be swept"), hint));
+                return Err(at(
+                    offset,
+                    format!("`{path}`: only `split.held_out_perturbations` and `split.held_out_time_points` can be swept"),
+                    hint,
+                ));
             }
             SweptTarget::Split(field.to_string())
         }
@@ -187,9 +192,8 @@ fn swept_key(
             SweptTarget::Model { label: label.to_string(), key: rest(3)? }
         }
         root => {
-            let message = format!(
-                "cannot sweep `{path}`: a swept path starts with `simulator.config.`, `split.` or `models.LABEL.hyperparameters.`"
-            );
+            let message =
+                format!("cannot sweep `{path}`: a swept path starts with `simulator.config.`, `split.` or `models.LABEL.hyperparameters.`");
             return Err(at(offset, message, nearest(root, ROOTS)));
         }
     };
@@ -212,7 +216,8 @@ fn find_path(source: &str, start: usize, path: &str) -> usize {
     let mut offset = source[..start.min(source.len())].rfind('\n').map_or(0, |nl| nl + 1);
     let mut suffix_match = None;
     for line in source[offset..].split_inclusive('\n') {
-        let key: String = line.split('=').next().unwrap_or_default().chars().filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
+        let key: String =
+            line.split('=').next().unwrap_or_default().chars().filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
         let is_assignment = line.contains('=') && !line.trim_start().starts_with(['[', '#']);
         if is_assignment && key == path {
             return offset;

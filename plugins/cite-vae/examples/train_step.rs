@@ -91,7 +91,7 @@ fn main() -> Result<(), String> {
     let x = obs.x().as_slice().to_vec();
     let objective = Elbo { x: &x, features: FEATURES, trajectories: &trajectories, weights: (&h).into() };
     let items: Vec<usize> = (0..args.units).collect();
-    let mut optimiser = Optimiser::new(&h.training);
+    let mut optimiser = Optimiser::new(&h.training());
     let mut times = Vec::with_capacity(args.steps);
     for i in 0..args.warmup + args.steps {
         let started = Instant::now();

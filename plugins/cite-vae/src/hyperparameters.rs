@@ -1,7 +1,7 @@
 //! CITE-VAE's hyperparameters: every choice the paper leaves open, named,
 //! with a default and a check. README.md gives the reason for each default.
 
-use citebench_nn::{Activation, TrainConfig};
+use citebench_nn::{Activation, TrainConfig, TrainOverrides};
 use serde::Deserialize;
 
 /// How a target's embedding enters latent i's transition.
@@ -49,7 +49,8 @@ pub struct Hyperparameters {
     /// Add the decoder's residual noise to predicted cells (otherwise
     /// predictions are noise-free decoder means).
     pub predict_noise: bool,
-    pub training: TrainConfig,
+    /// Overrides of [`Hyperparameters::training_defaults`], key by key.
+    pub training: TrainOverrides,
 }
 
 impl Default for Hyperparameters {
@@ -70,12 +71,31 @@ impl Default for Hyperparameters {
             sparsity: 1e-3,
             standardise: true,
             predict_noise: true,
-            training: TrainConfig::default(),
+            training: TrainOverrides::default(),
         }
     }
 }
 
 impl Hyperparameters {
+    /// CITE-VAE's optimiser settings before the scenario's overrides. An item
+    /// is a unit's whole trajectory; see README.md for why these values.
+    pub fn training_defaults() -> TrainConfig {
+        TrainConfig {
+            learning_rate: 2e-3,
+            weight_decay: 1e-4,
+            batch_size: 16,
+            max_epochs: 500,
+            validation_fraction: 0.1,
+            patience: 100,
+            max_gradient_norm: 10.0,
+        }
+    }
+
+    /// The optimiser settings in force: the defaults with the overrides applied.
+    pub fn training(&self) -> TrainConfig {
+        self.training.over(Self::training_defaults())
+    }
+
     /// Checks ranges, naming the key at fault.
     pub fn validate(&self) -> Result<(), String> {
         for (key, value) in [
@@ -93,7 +113,7 @@ impl Hyperparameters {
                 return Err(format!("`{key}` must be a finite number >= 0, got {value}"));
             }
         }
-        self.training.validate().map_err(|e| e.to_string())
+        self.training().validate().map_err(|e| e.to_string())
     }
 }
 
@@ -106,7 +126,8 @@ mod tests {
     fn defaults_are_valid_and_keys_are_checked() {
         assert_eq!(Hyperparameters::default().validate(), Ok(()));
         let h: Hyperparameters = parse_hyperparameters("dynamic_latents = 3\n[training]\nmax_epochs = 5").unwrap();
-        assert_eq!((h.dynamic_latents, h.training.max_epochs, h.training.batch_size), (3, 5, 64));
+        let training = h.training();
+        assert_eq!((h.dynamic_latents, training.max_epochs, training.batch_size), (3, 5, 16), "unset keys keep cite-vae's defaults");
         let err = parse_hyperparameters::<Hyperparameters>("dynamic_latent = 3").unwrap_err();
         assert!(err.to_string().contains("dynamic_latent"), "{err}");
         let err = parse_hyperparameters::<Hyperparameters>("[training]\nlr = 1").unwrap_err();

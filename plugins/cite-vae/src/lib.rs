@@ -95,7 +95,7 @@ impl CiteVaeModel {
         let objective = Elbo { x: &x_std, features: sizes.features, trajectories: &trajectories, weights: (&self.h).into() };
         let training_seed = seeded(self.seed, STREAM_TRAINING).next_u64();
         let (network, _report) =
-            citebench_nn::train(network, &objective, trajectories.units.len(), &self.h.training, &self.compute, training_seed, progress)?;
+            citebench_nn::train(network, &objective, trajectories.units.len(), &self.h.training(), &self.compute, training_seed, progress)?;
 
         let device = self.compute.device();
         let (latents, residual_scale) = self.compute.run(|| -> Result<_, ModelError> {
