@@ -4,7 +4,7 @@
 use citebench_core::abi::ABI_VERSION;
 use citebench_core::abi::host::PluginCatalog;
 use citebench_core::runner::RunObserver;
-use citebench_core::runner::summary::Summary;
+use citebench_core::runner::summary::{Problem, Summary};
 use citebench_core::scenario::Scenario;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use indicatif::{ProgressDrawTarget, ProgressStyle};
@@ -91,8 +91,19 @@ pub fn print_summary(scenario: &Scenario, summary: &Summary) {
     let seeds = scenario.seeds.len();
     println!("{} ({} seed{}; mean ± sd over seeds)", scenario.name, seeds, if seeds == 1 { "" } else { "s" });
     println!("{table}");
+    // One line per (model, status, message), naming every metric it hit:
+    // a model that cannot encode skips every latent metric for one reason.
+    let mut lines: Vec<(&Problem, Vec<&str>)> = Vec::new();
     for p in &summary.problems {
-        let what = if p.metric == "-" { String::new() } else { format!(" [{}]", p.metric) };
+        let same = |(q, _): &&mut (&Problem, Vec<&str>)| (&q.model, q.status, &q.message) == (&p.model, p.status, &p.message);
+        match lines.iter_mut().find(same) {
+            Some((_, metrics)) => metrics.push(&p.metric),
+            None => lines.push((p, vec![&p.metric])),
+        }
+    }
+    for (p, metrics) in lines {
+        let metrics: Vec<&str> = metrics.into_iter().filter(|m| *m != "-").collect();
+        let what = if metrics.is_empty() { String::new() } else { format!(" [{}]", metrics.join(", ")) };
         println!("  {}{what} {}: {}", p.model, p.status.as_str(), p.message);
     }
 }

@@ -84,10 +84,11 @@ impl Hyperparameters {
             learning_rate: 2e-3,
             weight_decay: 1e-4,
             batch_size: 16,
-            max_epochs: 500,
+            max_epochs: 3000,
             validation_fraction: 0.1,
-            patience: 100,
+            patience: 300,
             max_gradient_norm: 10.0,
+            restarts: 1,
         }
     }
 

@@ -14,6 +14,7 @@
 use crate::network::CiteVae;
 use citebench_core::model::{ModelError, Query};
 use citebench_nn::burn::tensor::{Device, Tensor, TensorData};
+use citebench_nn::Bracket;
 use citebench_nn::gaussian::standard_normal;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -68,8 +69,8 @@ pub struct Rollout<'a> {
     pub model: &'a CiteVae,
     /// Encoded control cells at time point 0.
     pub starts: &'a Latents,
-    /// Bisection bracket for sampling `z_t`: `[-radius, radius]`.
-    pub radius: f32,
+    /// Per-latent interval that sampling searches for `z_t`.
+    pub bracket: &'a Bracket,
     /// Per-feature residual standard deviation (standard units), if noise is added.
     pub noise: Option<&'a [f32]>,
     pub device: &'a Device,
@@ -94,7 +95,7 @@ impl Rollout<'_> {
         let effect = self.model.effect(&targets, self.device);
         for _ in 0..query.time_point {
             let noise = standard_normal(rng, n, sizes.dynamic, self.device);
-            z = self.model.sample_transition(&effect, z, noise, self.radius);
+            z = self.model.sample_transition(&effect, z, noise, self.bracket);
         }
         let mut cells = read(self.model.decode(s, z))?;
         if let Some(scale) = self.noise {

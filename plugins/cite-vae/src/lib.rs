@@ -20,7 +20,7 @@ pub mod trajectories;
 
 use citebench_core::data::{LatentBlock, Matrix, Observations};
 use citebench_core::model::{Capabilities, LatentEstimate, Model, ModelEnv, ModelError, Progress, Query};
-use citebench_nn::{Compute, Initialiser};
+use citebench_nn::{Bracket, Compute, Initialiser};
 pub use hyperparameters::{Hyperparameters, PerturbationEffect};
 use inference::{Latents, Rollout, posterior_means, read};
 use network::{CiteVae, Sizes};
@@ -30,17 +30,22 @@ use rand_chacha::ChaCha8Rng;
 use scaling::Standardiser;
 use trajectories::Trajectories;
 
-/// The sampling bracket is this many times the largest encoded |z| (at
-/// least 1): wide enough for any perturbed state the data showed, narrow
-/// enough that bisection stays precise.
-const RADIUS_FACTOR: f32 = 4.0;
+/// Sampling searches each dynamic latent's encoded training range, widened
+/// by this share of its width on each side. The inverse transition networks
+/// are monotone only where data lie: a wider search finds spurious roots
+/// far out, and rollouts run away (measured: samples at the ends of a
+/// bracket of 4 x the largest |z|, and prediction errors 20x the control
+/// mean's, on a small SCM).
+const BRACKET_MARGIN: f32 = 0.25;
 
 /// Random streams of one seed, kept apart so that changing one use of
 /// randomness (say, the number of epochs) leaves the others alone:
-/// 0 initialises, 1 trains, and query q of `predict` uses `2 + q`.
+/// 0 initialises, 1 trains, query q of `predict` uses `2 + q`, and
+/// restart r > 0 initialises from `STREAM_RESTART + r`.
 const STREAM_INIT: u64 = 0;
 const STREAM_TRAINING: u64 = 1;
 const STREAM_PREDICT: u64 = 2;
+const STREAM_RESTART: u64 = 1 << 32;
 
 pub struct CiteVaeModel {
     h: Hyperparameters,
@@ -56,7 +61,7 @@ struct Fitted {
     residual_scale: Vec<f32>,
     /// Encoded control cells at time point 0: where rollouts start.
     starts: Latents,
-    radius: f32,
+    bracket: Bracket,
     n_targets: u32,
 }
 
@@ -90,12 +95,16 @@ impl CiteVaeModel {
             },
             effect: self.h.perturbation_effect,
         };
-        let mut init_rng = seeded(self.seed, STREAM_INIT);
-        let network = CiteVae::new(&self.h, sizes, &mut Initialiser::new(&mut init_rng, self.compute.device()));
+        // Restart 0 keeps the original init stream, so `restarts = 1` is a plain fit.
+        let init = |restart: usize| {
+            let stream = if restart == 0 { STREAM_INIT } else { STREAM_RESTART + restart as u64 };
+            let mut init_rng = seeded(self.seed, stream);
+            CiteVae::new(&self.h, sizes, &mut Initialiser::new(&mut init_rng, self.compute.device()))
+        };
         let objective = Elbo { x: &x_std, features: sizes.features, trajectories: &trajectories, weights: (&self.h).into() };
         let training_seed = seeded(self.seed, STREAM_TRAINING).next_u64();
         let (network, _report) =
-            citebench_nn::train(network, &objective, trajectories.units.len(), &self.h.training(), &self.compute, training_seed, progress)?;
+            citebench_nn::train(init, &objective, trajectories.units.len(), &self.h.training(), &self.compute, training_seed, progress)?;
 
         let device = self.compute.device();
         let (latents, residual_scale) = self.compute.run(|| -> Result<_, ModelError> {
@@ -103,7 +112,7 @@ impl CiteVaeModel {
             let residual_scale = residual_scale(&network, &latents, &x_std, device)?;
             Ok((latents, residual_scale))
         })?;
-        let max_abs = latents.z.iter().fold(1f32, |m, v| m.max(v.abs()));
+        let bracket = Bracket::around(&latents.z, sizes.dynamic, BRACKET_MARGIN);
         let starts: Vec<usize> =
             (0..train.len()).filter(|&i| train.time_point()[i] == 0 && train.perturbation_of(i).is_control()).collect();
         Ok(Fitted {
@@ -111,7 +120,7 @@ impl CiteVaeModel {
             network,
             standardiser,
             residual_scale,
-            radius: RADIUS_FACTOR * max_abs,
+            bracket,
             n_targets: train.n_targets(),
         })
     }
@@ -186,7 +195,7 @@ impl Model for CiteVaeModel {
         let rollout = Rollout {
             model: &fitted.network,
             starts: &fitted.starts,
-            radius: fitted.radius,
+            bracket: &fitted.bracket,
             noise: self.h.predict_noise.then_some(fitted.residual_scale.as_slice()),
             device: self.compute.device(),
         };

@@ -5,7 +5,7 @@
 use crate::hyperparameters::{Hyperparameters, PerturbationEffect};
 use citebench_nn::burn::module::{Module, Param};
 use citebench_nn::burn::tensor::{Device, Tensor, TensorData};
-use citebench_nn::{Initialiser, Mlp, TransitionPrior, TransitionShape};
+use citebench_nn::{Bracket, Initialiser, Mlp, TransitionPrior, TransitionShape};
 
 /// Keeps the group-lasso norm differentiable at zero.
 const NORM_FLOOR: f32 = 1e-12;
@@ -127,11 +127,12 @@ impl CiteVae {
     }
 
     /// Draws `z_t` given `z_{t-1}` and standard normal `noise` (see
-    /// [`TransitionPrior::sample`] for `radius`).
-    pub fn sample_transition(&self, effect: &Effect, previous: Tensor<2>, noise: Tensor<2>, radius: f32) -> Tensor<2> {
+    /// [`TransitionPrior::sample`] for `bracket`; under a shift it bounds
+    /// the unshifted value).
+    pub fn sample_transition(&self, effect: &Effect, previous: Tensor<2>, noise: Tensor<2>, bracket: &Bracket) -> Tensor<2> {
         match effect {
-            Effect::Shift(shift) => self.prior.sample(None, previous, noise, radius) + shift.clone(),
-            Effect::Context(context) => self.prior.sample(Some(context.clone()), previous, noise, radius),
+            Effect::Shift(shift) => self.prior.sample(None, previous, noise, bracket) + shift.clone(),
+            Effect::Context(context) => self.prior.sample(Some(context.clone()), previous, noise, bracket),
         }
     }
 

@@ -33,7 +33,7 @@ pub use componentwise::ComponentwiseMlp;
 pub use error::NnError;
 pub use init::Initialiser;
 pub use mlp::{Activation, Dense, Mlp};
-pub use temporal::{TransitionPrior, TransitionShape};
+pub use temporal::{Bracket, TransitionPrior, TransitionShape};
 pub use train::{NonFiniteLoss, Objective, Optimiser, TrainConfig, TrainOverrides, TrainReport, train};
 
 /// burn, re-exported so plugins use the very version these blocks were built on.

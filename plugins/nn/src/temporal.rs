@@ -22,7 +22,7 @@ use crate::mlp::{Activation, Mlp};
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-/// Bisection halvings when sampling: 2 radius / 2^40 is below f32 resolution.
+/// Bisection halvings when sampling: a bracket's width / 2^40 is below f32 resolution.
 const BISECTION_STEPS: usize = 40;
 /// Keeps `log |d r / d z|` finite where a network is flat.
 const MIN_ABS_DERIVATIVE: f32 = 1e-12;
@@ -95,15 +95,18 @@ impl TransitionPrior {
 
     /// Draws `z_t` given standard normal `noise` (`rows x latents`): solves
     /// `r_i(..., z_{t,i}) = noise_i` for each latent by bisection in
-    /// `[-radius, radius]`. Where no root lies in the bracket the nearer
-    /// end is returned, which bounds a poorly trained prior's samples.
-    pub fn sample(&self, context: Option<Tensor<3>>, history: Tensor<2>, noise: Tensor<2>, radius: f32) -> Tensor<2> {
+    /// `[bracket.lo[i], bracket.hi[i]]`. Where no root lies in the bracket
+    /// the nearer end is returned: a trained `r_i` is monotone only where
+    /// data lie, so the bracket should be the range the data showed, and
+    /// then even a poorly trained prior's samples stay in it.
+    pub fn sample(&self, context: Option<Tensor<3>>, history: Tensor<2>, noise: Tensor<2>, bracket: &Bracket) -> Tensor<2> {
         let [rows, latents] = noise.dims();
+        assert_eq!(bracket.lo.len(), latents, "one bracket per latent");
         let target = noise.transpose().unsqueeze_dim::<3>(2);
         let r = |z: Tensor<3>| self.inverse.forward(self.inputs(context.clone(), history.clone(), z));
         let device = target.device();
-        let mut lo = Tensor::<3>::full([latents, rows, 1], -radius, &device);
-        let mut hi = Tensor::<3>::full([latents, rows, 1], radius, &device);
+        let ends = |v: &[f32]| Tensor::<1>::from_floats(v, &device).reshape([latents, 1, 1]).expand([latents, rows, 1]);
+        let (mut lo, mut hi) = (ends(&bracket.lo), ends(&bracket.hi));
         // +1 where r_i increases across the bracket, -1 where it decreases.
         let direction = (r(hi.clone()) - r(lo.clone())).sign();
         for _ in 0..BISECTION_STEPS {
@@ -113,6 +116,37 @@ impl TransitionPrior {
             lo = mid.mask_where(above, lo);
         }
         (lo + hi).mul_scalar(0.5).squeeze_dim::<2>(2).transpose()
+    }
+}
+
+/// Per-latent intervals that [`TransitionPrior::sample`] searches.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bracket {
+    pub lo: Vec<f32>,
+    pub hi: Vec<f32>,
+}
+
+impl Bracket {
+    /// The range of each column of the row-major `rows x latents` values,
+    /// widened by `margin` times its width on each side (a constant column
+    /// by `margin` itself).
+    pub fn around(values: &[f32], latents: usize, margin: f32) -> Self {
+        let mut lo = vec![f32::INFINITY; latents];
+        let mut hi = vec![f32::NEG_INFINITY; latents];
+        for row in values.chunks_exact(latents.max(1)) {
+            for (i, &v) in row.iter().enumerate() {
+                lo[i] = lo[i].min(v);
+                hi[i] = hi[i].max(v);
+            }
+        }
+        for (l, h) in lo.iter_mut().zip(&mut hi) {
+            if !(l.is_finite() && h.is_finite()) {
+                (*l, *h) = (-1.0, 1.0);
+            }
+            let pad = ((*h - *l) * margin).max(margin);
+            (*l, *h) = (*l - pad, *h + pad);
+        }
+        Self { lo, hi }
     }
 }
 
@@ -146,10 +180,34 @@ mod tests {
         let rows = 64;
         let (context, history) = inputs(&mut rng, rows);
         let noise = standard_normal(&mut rng, rows, 3, &Device::flex());
-        let sample = prior.sample(Some(context.clone()), history.clone(), noise.clone(), 50.0);
+        let bracket = Bracket { lo: vec![-50.0; 3], hi: vec![50.0; 3] };
+        let sample = prior.sample(Some(context.clone()), history.clone(), noise.clone(), &bracket);
         let (recovered, _) = prior.residuals(Some(context), history, sample);
         let err = (recovered - noise).abs().max().into_scalar::<f32>();
         assert!(err < 1e-3, "largest residual mismatch {err}");
+    }
+
+    #[test]
+    fn brackets_cover_each_columns_range_with_a_margin() {
+        let b = Bracket::around(&[0.0, 5.0, 2.0, 5.0, 1.0, 5.0], 2, 0.5);
+        assert_eq!(b, Bracket { lo: vec![-1.0, 4.5], hi: vec![3.0, 5.5] });
+        assert_eq!(Bracket::around(&[], 1, 0.5), Bracket { lo: vec![-2.0], hi: vec![2.0] });
+    }
+
+    /// Noise no value in the bracket maps to gives the nearer end, never
+    /// a value outside it.
+    #[test]
+    fn samples_stay_in_the_bracket() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let prior = TransitionPrior::new(shape(), Activation::LeakyRelu, &mut Initialiser::new(&mut rng, &Device::flex()));
+        let (context, history) = inputs(&mut rng, 32);
+        let noise = standard_normal(&mut rng, 32, 3, &Device::flex()).mul_scalar(100.0);
+        let bracket = Bracket { lo: vec![-1.0, 0.0, 2.0], hi: vec![1.0, 0.5, 3.0] };
+        let sample = prior.sample(Some(context), history, noise, &bracket).into_data().try_to_vec::<f32>().unwrap();
+        for (k, v) in sample.iter().enumerate() {
+            let i = k % 3;
+            assert!((bracket.lo[i]..=bracket.hi[i]).contains(v), "latent {i}: {v} outside {bracket:?}");
+        }
     }
 
     /// With a one-layer (affine) inverse network the prior is an exact
