@@ -48,3 +48,29 @@ fn unknown_metric_simulator_and_split_label_are_named() {
     let (_, out) = validate(&quickstart().replace("\"P8\"", "\"P42\""));
     assert!(out.contains("unknown perturbation target `P42`"), "{out}");
 }
+
+/// Every scenario shipped in `scenarios/` states its question in a header
+/// comment and passes every check `run` makes before work starts.
+#[test]
+fn every_shipped_scenario_is_valid_and_states_its_question() {
+    fn toml_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                toml_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    toml_files(&common::repo_root().join("scenarios"), &mut files);
+    files.sort();
+    assert!(files.len() >= 20, "{files:?}");
+    for file in &files {
+        let text_ = std::fs::read_to_string(file).unwrap();
+        assert!(text_.starts_with("# "), "{}: the first line should state the question", file.display());
+        let output = citebench(&["validate", file.to_str().unwrap()]);
+        assert!(output.status.success(), "{}: {}", file.display(), text(&output.stderr));
+    }
+}

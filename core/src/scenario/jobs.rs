@@ -130,12 +130,27 @@ fn swept_error(scenario: &Scenario, key: usize, message: String) -> ScenarioErro
     ScenarioError::At { file: scenario.path.clone(), line, column, message: format!("in [sweep]: `{}`: {message}", swept.path), hint: None }
 }
 
-/// Sets `value` at a path of nested keys, creating missing tables.
+/// Sets `value` at a path of nested keys, creating missing tables. A
+/// number after an array's key picks an element of the array, counted from
+/// 0 (`violations.0.strength`), so one entry of an array of tables can be
+/// swept without repeating the whole array.
 fn set(scenario: &Scenario, k: usize, table: &mut toml::Table, path: &[String], value: &toml::Value) -> Result<(), ScenarioError> {
     let (last, parents) = path.split_last().expect("a swept path names a key");
     let mut table = table;
-    for parent in parents {
+    let mut parents = parents.iter();
+    while let Some(parent) = parents.next() {
         let entry = table.entry(parent.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = match entry {
+            toml::Value::Array(items) => {
+                let index = parents.next().ok_or_else(|| swept_error(scenario, k, format!("`{parent}` is an array: name an element, as in `{parent}.0.KEY`")))?;
+                let len = items.len();
+                let position = index.parse::<usize>().ok().filter(|&i| i < len).ok_or_else(|| {
+                    swept_error(scenario, k, format!("`{parent}.{index}`: `{parent}` has {len} elements, numbered from 0"))
+                })?;
+                &mut items[position]
+            }
+            other => other,
+        };
         table = entry.as_table_mut().ok_or_else(|| swept_error(scenario, k, format!("`{parent}` is not a table")))?;
     }
     table.insert(last.clone(), value.clone());

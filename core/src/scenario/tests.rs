@@ -232,3 +232,30 @@ fn shards_partition_the_jobs_evenly_and_mix_the_models() {
         assert!(bad.parse::<Shard>().unwrap_err().contains("write INDEX/COUNT"), "{bad}");
     }
 }
+
+#[test]
+fn a_number_in_a_swept_path_picks_an_array_element() {
+    let violations = r#"
+[[simulator.config.violations]]
+kind = "batch_effects"
+strength = 0.0
+
+[[simulator.config.violations]]
+kind = "observation_noise"
+strength = 0.1
+"#;
+    let base = GOOD.replace("[split]", &format!("{violations}\n[split]"));
+    let s = parse(&format!("{base}\n[sweep]\nsimulator.config.violations.1.strength = [0.5, 1.0]\n")).unwrap();
+    let strengths: Vec<Vec<f64>> = (s.data_points().iter())
+        .map(|p| {
+            let list = p.config["violations"].as_array().unwrap();
+            list.iter().map(|v| v["strength"].as_float().unwrap()).collect()
+        })
+        .collect();
+    assert_eq!(strengths, vec![vec![0.0, 0.5], vec![0.0, 1.0]], "only element 1 changes");
+
+    let err = parse(&format!("{base}\n[sweep]\nsimulator.config.violations.2.strength = [0.5]\n")).unwrap_err().to_string();
+    assert!(err.contains("`violations.2`: `violations` has 2 elements, numbered from 0"), "{err}");
+    let err = parse(&format!("{base}\n[sweep]\nsimulator.config.violations.strength = [0.5]\n")).unwrap_err().to_string();
+    assert!(err.contains("`violations` is an array: name an element, as in `violations.0.KEY`"), "{err}");
+}
