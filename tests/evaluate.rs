@@ -182,3 +182,69 @@ fn nothing_to_score_and_existing_results_are_errors() {
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(std::fs::read_to_string(d.join("results.csv")).unwrap(), "precious");
 }
+
+/// Writes `csv` again as `.h5ad` with Python's anndata, the way scanpy
+/// users hold data: `perturbation` categorical, `time_point` an integer
+/// obs column, and the remaining columns as X, sparse (CSR) when `sparse`.
+fn h5ad_from_csv(csv: &str, sparse: bool) -> String {
+    let h5ad = csv.replace(".csv", if sparse { "-sparse.h5ad" } else { ".h5ad" });
+    let script = r#"
+import sys, anndata, numpy as np, pandas as pd, scipy.sparse as sp
+frame = pd.read_csv(sys.argv[1])
+obs_cols = [c for c in ("perturbation", "time_point", "cell") if c in frame.columns]
+obs = frame[obs_cols].copy()
+if "perturbation" in obs:
+    obs["perturbation"] = obs["perturbation"].astype("category")
+obs.index = [f"obs{i}" for i in range(len(frame))]
+x = frame.drop(columns=obs_cols).to_numpy(dtype=np.float32)
+adata = anndata.AnnData(X=sp.csr_matrix(x) if sys.argv[3] == "1" else x, obs=obs,
+                        var=pd.DataFrame(index=[c for c in frame.columns if c not in obs_cols]))
+adata.write_h5ad(sys.argv[2], compression="gzip")
+"#;
+    let out = std::process::Command::new("python3").args(["-c", script, csv, &h5ad, if sparse { "1" } else { "0" }]).output().unwrap();
+    assert!(out.status.success(), "anndata could not write {h5ad} (needs `python3 -m pip install anndata`): {}", text(&out.stderr));
+    h5ad
+}
+
+fn results_without_seconds(dir: &Path, truth: &str, estimate: &str) -> Vec<Vec<String>> {
+    let output = evaluate(dir, truth, estimate, &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let rows = common::results_without_seconds(&dir.join("results.csv"));
+    std::fs::remove_file(dir.join("results.csv")).unwrap();
+    rows
+}
+
+#[test]
+fn h5ad_inputs_score_as_the_same_data_in_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let (observed, predicted) = expression_files(dir.path(), PREDICTED);
+    let from_csv = results_without_seconds(dir.path(), &observed, &predicted);
+    for sparse in [false, true] {
+        let (truth, estimate) = (h5ad_from_csv(&observed, sparse), h5ad_from_csv(&predicted, sparse));
+        assert_eq!(results_without_seconds(dir.path(), &truth, &estimate), from_csv, "sparse: {sparse}");
+        // Either file may be CSV.
+        assert_eq!(results_without_seconds(dir.path(), &truth, &predicted), from_csv, "sparse: {sparse}");
+    }
+    let (truth, estimate) = latent_files(dir.path());
+    let from_csv = results_without_seconds(dir.path(), &truth, &estimate);
+    assert_eq!(results_without_seconds(dir.path(), &h5ad_from_csv(&truth, false), &h5ad_from_csv(&estimate, true)), from_csv);
+}
+
+#[test]
+fn bad_h5ad_files_name_the_file_and_what_was_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (observed, predicted) = expression_files(dir.path(), PREDICTED);
+    let truth = h5ad_from_csv(&observed, true);
+    // Truncated: HDF5 cannot read it.
+    let bytes = std::fs::read(&truth).unwrap();
+    let truncated = write(dir.path(), "truncated.h5ad", "");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let err = failure(dir.path(), &truncated, &predicted, &[]);
+    assert!(err.contains("truncated.h5ad") && err.contains("looks truncated"), "{err}");
+    // Not HDF5 at all.
+    let not_hdf5 = write(dir.path(), "text.h5ad", "perturbation\ncontrol\n");
+    assert!(failure(dir.path(), &not_hdf5, &predicted, &[]).contains("text.h5ad"));
+    // An absent file.
+    let err = failure(dir.path(), &dir.path().join("absent.h5ad").to_string_lossy(), &predicted, &[]);
+    assert!(err.contains("absent.h5ad: no such file"), "{err}");
+}

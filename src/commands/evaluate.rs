@@ -1,16 +1,19 @@
-//! `citebench evaluate`: score a model's saved outputs (CSV files) against
-//! the truth, writing the same results.csv rows as `run`. The file layouts
-//! are documented in `citebench_core::evaluate`.
+//! `citebench evaluate`: score a model's saved outputs (CSV or `.h5ad`
+//! files) against the truth, writing the same results.csv rows as `run`.
+//! The layouts are documented in `citebench_core::evaluate`; an `.h5ad`
+//! file is read as the table of its obs columns (with its obs names as
+//! `cell` unless obs has a `cell` column), then one column per var of `X`.
 
-use anyhow::{Result, bail};
-use citebench_core::evaluate::{Evaluation, evaluate};
+use anyhow::{Context, Result, bail};
+use citebench_anndata::{AnnData, Column};
+use citebench_core::evaluate::{Cells, Evaluation, Table, evaluate};
 use citebench_core::metric::MetricRegistry;
 use citebench_core::runner::results::{ResultsWriter, RowStatus};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The truth: true latents, or observed cells with a `perturbation` column.
+    /// The truth (`.csv` or `.h5ad`): true latents, or observed cells with a `perturbation` column.
     #[arg(long)]
     truth: PathBuf,
     /// The model's output: estimated latents (same rows as the truth), or
@@ -36,9 +39,10 @@ pub fn execute(args: Args) -> Result<()> {
     if args.out.exists() {
         bail!("{} already exists; choose another --out file", args.out.display());
     }
+    let (truth, estimate) = (read_table(&args.truth)?, read_table(&args.estimate)?);
     let evaluation = Evaluation {
-        truth: &args.truth,
-        estimate: &args.estimate,
+        truth: &truth,
+        estimate: &estimate,
         metrics: args.metrics.as_deref(),
         model: &args.model,
         seed: args.seed,
@@ -56,4 +60,43 @@ pub fn execute(args: Args) -> Result<()> {
         bail!("no metric could be computed for {}; see the messages above", args.model);
     }
     Ok(())
+}
+
+/// A CSV file, or an `.h5ad` file as the table its module doc describes.
+fn read_table(path: &Path) -> Result<Table> {
+    if path.extension().is_none_or(|e| e != "h5ad") {
+        return Ok(Table::read_csv(path)?);
+    }
+    let data = AnnData::open(path)?;
+    let obs_names = data.obs_names()?;
+    let mut columns = Vec::new();
+    let obs_columns = data.obs_columns()?;
+    if !obs_columns.iter().any(|c| c == "cell") {
+        columns.push(("cell".to_string(), Cells::Text(obs_names.clone())));
+    }
+    for name in obs_columns {
+        let cells = match data.obs_column(&name)? {
+            // A missing number reads as NaN, which the table reports with its row.
+            Column::Numbers(v) => Cells::Numbers(v.into_iter().map(|x| x.map_or(f32::NAN, |x| x as f32)).collect()),
+            other => Cells::Text(other.labels().into_iter().map(Option::unwrap_or_default).collect()),
+        };
+        columns.push((name, cells));
+    }
+    let x = data.x(dense_limit()).with_context(|| format!("reading X of {}", path.display()))?;
+    for (j, name) in data.var_names()?.into_iter().enumerate() {
+        columns.push((name, Cells::Numbers((0..x.rows).map(|i| x.values[i * x.cols + j]).collect())));
+    }
+    Ok(Table::from_columns(path, columns, obs_names)?)
+}
+
+/// The most memory a dense copy of X may take: a quarter of what the
+/// machine has available (`/proc/meminfo`), or 8 GiB where that is
+/// unknown. The table holds X a second time, column by column, so the two
+/// together stay within half.
+fn dense_limit() -> usize {
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|text| {
+        let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        line.split_whitespace().nth(1)?.parse::<usize>().ok().map(|kib| kib * 1024)
+    });
+    available.map_or(8 << 30, |bytes| bytes / 4)
 }

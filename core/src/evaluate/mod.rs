@@ -1,5 +1,7 @@
-//! Scoring a model that never was a citebench plugin, from CSV files: the
-//! library behind `citebench evaluate`. It writes the same rows as a run.
+//! Scoring a model that never was a citebench plugin, from tables (CSV
+//! files, or `.h5ad` files the CLI reads into the same columns: obs
+//! columns, then one per gene or latent): the library behind
+//! `citebench evaluate`. It writes the same rows as a run.
 //!
 //! What the truth file holds decides what is scored:
 //!
@@ -32,14 +34,15 @@
 mod inputs;
 mod table;
 
+pub use table::{Cells, Table};
+
 use crate::data::{ControlMeans, Dataset, GroundTruth, LatentGraph, Matrix};
 use crate::metric::{Metric, MetricInput, MetricNeeds, MetricRegistry, MetricValue, Prediction};
 use crate::metrics::ceiling::{BASELINE_MODEL, CEILING_MODEL, ceiling, normalised_rows};
 use crate::model::{Query, cells_from_profiles};
 use crate::runner::results::{ResultRow, RowStatus};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
-use table::Table;
 use thiserror::Error;
 
 /// The scenario name of rows `evaluate` writes.
@@ -48,8 +51,8 @@ pub const SCENARIO: &str = "evaluate";
 /// What to evaluate.
 #[derive(Clone, Debug)]
 pub struct Evaluation<'a> {
-    pub truth: &'a Path,
-    pub estimate: &'a Path,
+    pub truth: &'a Table,
+    pub estimate: &'a Table,
     /// Metric names; `None` for every metric of the kind the truth holds.
     pub metrics: Option<&'a [String]>,
     /// The model name rows carry.
@@ -70,8 +73,7 @@ pub enum EvaluateError {
 
 /// The rows of every chosen metric on the files of `evaluation`.
 pub fn evaluate(evaluation: &Evaluation<'_>, registry: &MetricRegistry) -> Result<Vec<ResultRow>, EvaluateError> {
-    let truth = Table::read(evaluation.truth)?;
-    let estimate = Table::read(evaluation.estimate)?;
+    let (truth, estimate) = (evaluation.truth, evaluation.estimate);
     let needs = if truth.column(inputs::PERTURBATION).is_some() { MetricNeeds::Predictions } else { MetricNeeds::Latents };
     let metrics = choose(registry, evaluation, needs)?;
     let row = |model: &str, metric: &dyn Metric| ResultRow {
@@ -90,7 +92,7 @@ pub fn evaluate(evaluation: &Evaluation<'_>, registry: &MetricRegistry) -> Resul
     let mut rows = Vec::new();
     match needs {
         MetricNeeds::Latents => {
-            let inputs = inputs::latents(&truth, &estimate)?;
+            let inputs = inputs::latents(truth, estimate)?;
             let encoded_rows: Vec<usize> = (0..truth.len()).collect();
             let input = MetricInput {
                 dataset: &inputs.dataset,
@@ -104,7 +106,7 @@ pub fn evaluate(evaluation: &Evaluation<'_>, registry: &MetricRegistry) -> Resul
             }
         }
         MetricNeeds::Predictions => {
-            let inputs = inputs::expression(&truth, &estimate)?;
+            let inputs = inputs::expression(truth, estimate)?;
             let baseline = control_mean_predictions(&inputs.dataset, &inputs.predictions);
             let conditions: Vec<_> = inputs.predictions.iter().map(|p| (p.perturbation.clone(), p.time_point)).collect();
             let dataset = &inputs.dataset;
@@ -151,7 +153,7 @@ fn choose<'r>(
                 return Err(EvaluateError::WrongKind {
                     metric: name.clone(),
                     needs: describe(metric.needs()),
-                    file: evaluation.truth.to_path_buf(),
+                    file: evaluation.truth.path().to_path_buf(),
                     holds: describe(needs),
                 });
             }

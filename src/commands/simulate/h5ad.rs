@@ -1,8 +1,5 @@
-//! Writing a simulation as an AnnData `.h5ad` file (AnnData's on-disk
-//! format 0.1.0: every element carries `encoding-type` and
-//! `encoding-version` attributes). Everything HDF5 is behind this module,
-//! so the HDF5 crate (`hdf5-pure`, pure Rust) can change without touching
-//! the command.
+//! Writing a simulation as an AnnData `.h5ad` file, with the element
+//! encodings of `citebench-anndata` (which keeps the HDF5 crate behind it).
 //!
 //! Layout: `X` (cells x features, float32); `obs` with columns
 //! `perturbation` (categorical), `time_point`, `time`, `replicate`, `unit`;
@@ -13,7 +10,7 @@
 
 use anyhow::{Context, Result};
 use citebench_core::data::Simulation;
-use hdf5_pure::{AttrValue, DatasetBuilder, FileBuilder, GroupBuilder};
+use citebench_anndata::write::{anndata_file, array, categorical, dataframe, dict, scalar, strings};
 use std::path::Path;
 
 /// What `uns` records besides the simulation itself.
@@ -29,9 +26,7 @@ pub fn write(path: &Path, simulation: &Simulation, provenance: &Provenance<'_>) 
     let (dataset, truth) = (&simulation.dataset, &simulation.truth);
     let obs = &dataset.observations;
     let (rows, cols) = (obs.len(), obs.x().cols());
-    let mut file = FileBuilder::new();
-    file.set_attr("encoding-type", text("anndata"));
-    file.set_attr("encoding-version", text("0.1.0"));
+    let mut file = anndata_file();
     array(file.create_dataset("X").with_f32_data(obs.x().as_slice()).with_shape(&[rows as u64, cols as u64]));
 
     let mut obs_group = dataframe(&mut file, "obs", &["perturbation", "time_point", "time", "replicate", "unit"]);
@@ -92,53 +87,4 @@ pub fn write(path: &Path, simulation: &Simulation, provenance: &Provenance<'_>) 
     file.add_group(uns.finish());
 
     file.write(path).with_context(|| format!("cannot write {}", path.display()))
-}
-
-fn text(value: &str) -> AttrValue {
-    AttrValue::String(value.to_string())
-}
-
-fn encoding(dataset: &mut DatasetBuilder, kind: &str, version: &str) {
-    dataset.set_attr("encoding-type", text(kind)).set_attr("encoding-version", text(version));
-}
-
-fn array(dataset: &mut DatasetBuilder) {
-    encoding(dataset, "array", "0.2.0");
-}
-
-fn scalar(dataset: &mut DatasetBuilder, kind: &str) {
-    encoding(dataset, kind, "0.2.0");
-}
-
-fn strings(dataset: &mut DatasetBuilder, values: &[String]) {
-    let values: Vec<&str> = values.iter().map(String::as_str).collect();
-    encoding(dataset.with_vlen_strings(&values), "string-array", "0.2.0");
-}
-
-fn group(file: &mut FileBuilder, name: &str, kind: &str, version: &str) -> GroupBuilder {
-    let mut group = file.create_group(name);
-    group.set_attr("encoding-type", text(kind));
-    group.set_attr("encoding-version", text(version));
-    group
-}
-
-fn dict(file: &mut FileBuilder, name: &str) -> GroupBuilder {
-    group(file, name, "dict", "0.1.0")
-}
-
-fn dataframe(file: &mut FileBuilder, name: &str, columns: &[&str]) -> GroupBuilder {
-    let mut frame = group(file, name, "dataframe", "0.2.0");
-    frame.set_attr("_index", text("_index"));
-    frame.set_attr("column-order", AttrValue::StringArray(columns.iter().map(|c| c.to_string()).collect()));
-    frame
-}
-
-fn categorical(frame: &mut GroupBuilder, name: &str, categories: &[String], codes: &[i32]) {
-    let mut column = frame.create_group(name);
-    column.set_attr("encoding-type", text("categorical"));
-    column.set_attr("encoding-version", text("0.2.0"));
-    column.set_attr("ordered", AttrValue::I8(0));
-    strings(column.create_dataset("categories"), categories);
-    array(column.create_dataset("codes").with_i32_data(codes));
-    frame.add_group(column.finish());
 }
