@@ -248,3 +248,25 @@ fn bad_h5ad_files_name_the_file_and_what_was_expected() {
     let err = failure(dir.path(), &dir.path().join("absent.h5ad").to_string_lossy(), &predicted, &[]);
     assert!(err.contains("absent.h5ad: no such file"), "{err}");
 }
+
+/// A file `citebench simulate` wrote, with obs columns evaluate ignores
+/// (`time`, `replicate`, `unit`), scored against itself: a perfect
+/// prediction of every perturbed condition.
+#[test]
+fn a_simulated_h5ad_scored_against_itself_is_perfect() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "sim.toml",
+        "seeds = [4]\nmetrics = [\"mcc\"]\n[simulator]\nname = \"latent-scm\"\n[simulator.config]\nobserved = 10\ntargets = 3\n\
+         time_points = 3\nunits_per_condition = 20\n[[models]]\nplugin = \"control-mean\"\n",
+    );
+    let h5ad = dir.path().join("cells.h5ad").to_string_lossy().into_owned();
+    let out = citebench(&["simulate", &scenario, "--out", &h5ad]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let output = evaluate(dir.path(), &h5ad, &h5ad, &["--metrics", "ood_mse,pearson_delta"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let rows = read_results(&dir.path().join("results.csv"));
+    assert_eq!(value(overall(&rows, "estimate", "ood_mse").unwrap()), 0.0);
+    assert!((value(overall(&rows, "estimate", "pearson_delta").unwrap()) - 1.0).abs() < 1e-9);
+}

@@ -68,8 +68,8 @@ fn every_shipped_scenario_is_valid_and_states_its_question() {
     files.sort();
     assert!(files.len() >= 20, "{files:?}");
     for file in &files {
-        let text_ = std::fs::read_to_string(file).unwrap();
-        assert!(text_.starts_with("# "), "{}: the first line should state the question", file.display());
+        let contents = std::fs::read_to_string(file).unwrap();
+        assert!(contents.starts_with("# "), "{}: the first line should state the question", file.display());
         let output = citebench(&["validate", file.to_str().unwrap()]);
         assert!(output.status.success(), "{}: {}", file.display(), text(&output.stderr));
     }

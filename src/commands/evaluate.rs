@@ -1,12 +1,14 @@
 //! `citebench evaluate`: score a model's saved outputs (CSV or `.h5ad`
 //! files) against the truth, writing the same results.csv rows as `run`.
 //! The layouts are documented in `citebench_core::evaluate`; an `.h5ad`
-//! file is read as the table of its obs columns (with its obs names as
-//! `cell` unless obs has a `cell` column), then one column per var of `X`.
+//! file is read as the table of its obs columns `perturbation`,
+//! `time_point` and `cell` where it has them (its obs names as `cell`
+//! otherwise), then one column per var of `X`; other obs columns are
+//! ignored.
 
 use anyhow::{Context, Result, bail};
 use citebench_anndata::{AnnData, Column};
-use citebench_core::evaluate::{Cells, Evaluation, Table, evaluate};
+use citebench_core::evaluate::{CELL, Cells, Evaluation, OBS_COLUMNS, Table, evaluate};
 use citebench_core::metric::MetricRegistry;
 use citebench_core::runner::results::{ResultsWriter, RowStatus};
 use std::path::{Path, PathBuf};
@@ -69,12 +71,14 @@ fn read_table(path: &Path) -> Result<Table> {
     }
     let data = AnnData::open(path)?;
     let obs_names = data.obs_names()?;
-    let mut columns = Vec::new();
     let obs_columns = data.obs_columns()?;
-    if !obs_columns.iter().any(|c| c == "cell") {
-        columns.push(("cell".to_string(), Cells::Text(obs_names.clone())));
+    let mut columns = Vec::new();
+    if !obs_columns.iter().any(|c| c == CELL) {
+        columns.push((CELL.to_string(), Cells::Text(obs_names.clone())));
     }
-    for name in obs_columns {
+    // Only the columns the layouts give a meaning: the rest of obs (batch,
+    // QC counts, ...) describes cells, it is not data to score.
+    for name in obs_columns.into_iter().filter(|c| OBS_COLUMNS.contains(&c.as_str())) {
         let cells = match data.obs_column(&name)? {
             // A missing number reads as NaN, which the table reports with its row.
             Column::Numbers(v) => Cells::Numbers(v.into_iter().map(|x| x.map_or(f32::NAN, |x| x as f32)).collect()),
@@ -89,14 +93,14 @@ fn read_table(path: &Path) -> Result<Table> {
     Ok(Table::from_columns(path, columns, obs_names)?)
 }
 
-/// The most memory a dense copy of X may take: a quarter of what the
-/// machine has available (`/proc/meminfo`), or 8 GiB where that is
-/// unknown. The table holds X a second time, column by column, so the two
-/// together stay within half.
+/// The most memory a dense copy of one file's X may take: an eighth of
+/// what the machine has available (`/proc/meminfo`), or 4 GiB where that is
+/// unknown. Each of the two files' X is held twice while it becomes a
+/// table, and the metrics copy the data once more.
 fn dense_limit() -> usize {
     let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|text| {
         let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
         line.split_whitespace().nth(1)?.parse::<usize>().ok().map(|kib| kib * 1024)
     });
-    available.map_or(8 << 30, |bytes| bytes / 4)
+    available.map_or(4 << 30, |bytes| bytes / 8)
 }

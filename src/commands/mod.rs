@@ -39,7 +39,7 @@ pub enum Command {
     Bench(bench::Args),
     /// Simulate a scenario's data and write it as .h5ad (AnnData) or .csv.
     Simulate(simulate::Args),
-    /// Score a model's saved outputs (CSV) against the truth: latents or
+    /// Score a model's saved outputs (CSV or .h5ad) against the truth: latents or
     /// predicted cells; writes results.csv like `run`.
     Evaluate(evaluate::Args),
 }

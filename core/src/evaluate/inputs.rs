@@ -1,4 +1,4 @@
-//! The two CSV layouts `evaluate` reads (see the module doc of
+//! The two table layouts `evaluate` reads (see the module doc of
 //! [`super`]), turned into what the metrics take: a dataset, its truth, and
 //! the model's latents or predicted cells.
 
@@ -8,9 +8,11 @@ use crate::data::{Dataset, GroundTruth, LatentBlock, LatentGraph, Matrix, Observ
 use crate::metric::Prediction;
 use crate::model::LatentEstimate;
 
-pub(super) const TIME_POINT: &str = "time_point";
-pub(super) const PERTURBATION: &str = "perturbation";
-pub(super) const CELL: &str = "cell";
+pub const TIME_POINT: &str = "time_point";
+pub const PERTURBATION: &str = "perturbation";
+pub const CELL: &str = "cell";
+/// The columns with a meaning besides data: every other column is a gene or a latent.
+pub const OBS_COLUMNS: [&str; 3] = [PERTURBATION, TIME_POINT, CELL];
 pub(super) const INVARIANT_PREFIX: &str = "invariant_";
 pub(super) const DYNAMIC_PREFIX: &str = "dynamic_";
 

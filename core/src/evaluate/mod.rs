@@ -34,6 +34,7 @@
 mod inputs;
 mod table;
 
+pub use inputs::{CELL, OBS_COLUMNS, PERTURBATION, TIME_POINT};
 pub use table::{Cells, Table};
 
 use crate::data::{ControlMeans, Dataset, GroundTruth, LatentGraph, Matrix};

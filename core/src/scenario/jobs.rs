@@ -132,29 +132,40 @@ fn swept_error(scenario: &Scenario, key: usize, message: String) -> ScenarioErro
 
 /// Sets `value` at a path of nested keys, creating missing tables. A
 /// number after an array's key picks an element of the array, counted from
-/// 0 (`violations.0.strength`), so one entry of an array of tables can be
-/// swept without repeating the whole array.
+/// 0 (`violations.0.strength`, or `time_values.2` for a whole element), so
+/// one entry of an array can be swept without repeating the whole array.
 fn set(scenario: &Scenario, k: usize, table: &mut toml::Table, path: &[String], value: &toml::Value) -> Result<(), ScenarioError> {
-    let (last, parents) = path.split_last().expect("a swept path names a key");
-    let mut table = table;
-    let mut parents = parents.iter();
-    while let Some(parent) = parents.next() {
-        let entry = table.entry(parent.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        let entry = match entry {
-            toml::Value::Array(items) => {
-                let index = parents.next().ok_or_else(|| swept_error(scenario, k, format!("`{parent}` is an array: name an element, as in `{parent}.0.KEY`")))?;
-                let len = items.len();
-                let position = index.parse::<usize>().ok().filter(|&i| i < len).ok_or_else(|| {
-                    swept_error(scenario, k, format!("`{parent}.{index}`: `{parent}` has {len} elements, numbered from 0"))
-                })?;
-                &mut items[position]
-            }
-            other => other,
-        };
-        table = entry.as_table_mut().ok_or_else(|| swept_error(scenario, k, format!("`{parent}` is not a table")))?;
+    let mut root = toml::Value::Table(std::mem::take(table));
+    let result = set_in(&mut root, path, value, "");
+    if let toml::Value::Table(t) = root {
+        *table = t;
     }
-    table.insert(last.clone(), value.clone());
-    Ok(())
+    result.map_err(|message| swept_error(scenario, k, message))
+}
+
+/// [`set`] below `node`, whose path from the root is `walked`.
+fn set_in(node: &mut toml::Value, path: &[String], value: &toml::Value, walked: &str) -> Result<(), String> {
+    let (key, rest) = path.split_first().expect("a swept path names a key");
+    let child = match node {
+        toml::Value::Table(table) if rest.is_empty() => {
+            table.insert(key.clone(), value.clone());
+            return Ok(());
+        }
+        toml::Value::Table(table) => table.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new())),
+        toml::Value::Array(items) => {
+            let len = items.len();
+            let index = key.parse::<usize>().ok().filter(|&i| i < len);
+            let index = index.ok_or_else(|| format!("`{walked}` is an array of {len} elements, numbered from 0: `{key}` is not one of them"))?;
+            if rest.is_empty() {
+                items[index] = value.clone();
+                return Ok(());
+            }
+            &mut items[index]
+        }
+        _ => return Err(format!("`{walked}` is a value, not a table or an array: `{key}` cannot be set inside it")),
+    };
+    let walked = if walked.is_empty() { key.clone() } else { format!("{walked}.{key}") };
+    set_in(child, rest, value, &walked)
 }
 
 fn set_split(scenario: &Scenario, k: usize, split: &mut SplitLabels, field: &str, value: &toml::Value) -> Result<(), ScenarioError> {

@@ -253,9 +253,15 @@ strength = 0.1
         })
         .collect();
     assert_eq!(strengths, vec![vec![0.0, 0.5], vec![0.0, 1.0]], "only element 1 changes");
+    // A number at the end replaces a whole element.
+    let s = parse(&format!("{base}\n[sweep]\nsimulator.config.violations.0 = [{{ kind = \"dense_targets\", strength = 0.2 }}]\n")).unwrap();
+    let list = s.data_points()[0].config["violations"].as_array().unwrap().clone();
+    assert_eq!((list[0]["kind"].as_str(), list[1]["kind"].as_str()), (Some("dense_targets"), Some("observation_noise")));
 
     let err = parse(&format!("{base}\n[sweep]\nsimulator.config.violations.2.strength = [0.5]\n")).unwrap_err().to_string();
-    assert!(err.contains("`violations.2`: `violations` has 2 elements, numbered from 0"), "{err}");
+    assert!(err.contains("`violations` is an array of 2 elements, numbered from 0: `2` is not one of them"), "{err}");
     let err = parse(&format!("{base}\n[sweep]\nsimulator.config.violations.strength = [0.5]\n")).unwrap_err().to_string();
-    assert!(err.contains("`violations` is an array: name an element, as in `violations.0.KEY`"), "{err}");
+    assert!(err.contains("`violations` is an array of 2 elements, numbered from 0: `strength` is not one of them"), "{err}");
+    let err = parse(&format!("{base}\n[sweep]\nsimulator.config.time_points.0 = [1]\n")).unwrap_err().to_string();
+    assert!(err.contains("`time_points` is a value, not a table or an array: `0` cannot be set inside it"), "{err}");
 }

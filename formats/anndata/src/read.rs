@@ -92,8 +92,8 @@ fn string_list_attr(attrs: &HashMap<String, AttrValue>, key: &str) -> Option<Vec
 }
 
 impl AnnData {
-    /// Opens `path` and reads the shape of `X` (from `obs`'s index when `X`
-    /// is absent).
+    /// Opens `path`; the numbers of cells and genes come from the lengths of
+    /// the obs and var indexes.
     pub fn open(path: &Path) -> Result<Self, AnnDataError> {
         let fail = |message: String| AnnDataError::File { file: path.to_path_buf(), message };
         if !path.exists() {
@@ -208,6 +208,9 @@ impl AnnData {
                 "nullable-integer" | "nullable-boolean" => {
                     let values = self.numbers(&format!("{element}/values"))?;
                     let mask = self.integers(&format!("{element}/mask"))?;
+                    if values.len() != mask.len() {
+                        return Err(self.element_error(element, format!("{} values but {} mask entries", values.len(), mask.len())));
+                    }
                     Ok(Column::Numbers(values.into_iter().zip(mask).map(|(v, m)| (m == 0).then_some(v)).collect()))
                 }
                 other => Err(self.element_error(element, format!("encoding `{other}` is not a dataframe column citebench reads (expected an array, a string-array, categorical, nullable-integer or nullable-boolean)"))),
@@ -246,49 +249,72 @@ impl AnnData {
                 format!("{rows} x {cols} would take {:.1} GiB as dense f32, above the limit of {:.1} GiB", gib(bytes), gib(max_bytes)),
             ));
         }
-        let mut values = vec![0f32; rows * cols];
-        if let Ok(group) = self.file.group("X") {
-            let attrs = self.attrs_of("X", group.attrs())?;
-            let encoding = self.encoding("X", &attrs)?;
-            let data = self.numbers("X/data")?;
-            let indices = self.integers("X/indices")?;
-            let indptr = self.integers("X/indptr")?;
-            let (outer, inner) = match encoding.as_str() {
-                "csr_matrix" => (rows, cols),
-                "csc_matrix" => (cols, rows),
-                other => return Err(self.element_error("X", format!("encoding `{other}`: expected a dense array, csr_matrix or csc_matrix"))),
-            };
-            if indptr.len() != outer + 1 || data.len() != indices.len() || indptr.last().copied() != Some(data.len() as i64) {
-                return Err(self.element_error(
-                    "X",
-                    format!("inconsistent {encoding}: indptr has {} entries for {outer} rows, data {} and indices {}", indptr.len(), data.len(), indices.len()),
-                ));
-            }
-            for o in 0..outer {
-                let (start, end) = (indptr[o], indptr[o + 1]);
-                if start > end || end as usize > data.len() {
-                    return Err(self.element_error("X", format!("indptr decreases or overruns at {o}")));
+        let values = match self.file.group("X") {
+            Ok(group) => self.sparse_x(&group, max_bytes)?,
+            Err(_) => {
+                let dataset = self.dataset("X")?;
+                let shape = dataset.shape().map_err(|e| self.element_error("X", format!("unreadable shape: {}", describe(e))))?;
+                if shape != [rows as u64, cols as u64] {
+                    return Err(self.element_error("X", format!("shape {shape:?}, but obs and var say {rows} x {cols}")));
                 }
-                for k in start as usize..end as usize {
-                    let i = usize::try_from(indices[k]).ok().filter(|&i| i < inner).ok_or_else(|| {
-                        self.element_error("X", format!("index {} at position {k} is outside 0..{inner}", indices[k]))
-                    })?;
-                    let (r, c) = if encoding == "csr_matrix" { (o, i) } else { (i, o) };
-                    values[r * cols + c] = data[k] as f32;
-                }
+                dataset.read_f32().map_err(|e| self.element_error("X", format!("expected numbers: {}", describe(e))))?
             }
-        } else {
-            let dataset = self.dataset("X")?;
-            let shape = dataset.shape().map_err(|e| self.element_error("X", format!("unreadable shape: {}", describe(e))))?;
-            if shape != [rows as u64, cols as u64] {
-                return Err(self.element_error("X", format!("shape {shape:?}, but obs and var say {rows} x {cols}")));
-            }
-            values = dataset.read_f32().map_err(|e| self.element_error("X", format!("expected numbers: {}", describe(e))))?;
-        }
+        };
         if let Some(k) = values.iter().position(|v| !v.is_finite()) {
             return Err(self.element_error("X", format!("value at row {}, column {} is {}; expected finite numbers", k / cols.max(1), k % cols.max(1), values[k])));
         }
         Ok(DenseMatrix { rows, cols, values })
+    }
+
+    /// A `csr_matrix` or `csc_matrix` X, densified; its stored arrays (read
+    /// as f64 and i64) count against `max_bytes` with the dense copy.
+    /// Duplicate entries add up, as in scipy.
+    fn sparse_x(&self, group: &Group, max_bytes: usize) -> Result<Vec<f32>, AnnDataError> {
+        let (rows, cols) = (self.n_obs, self.n_vars);
+        let attrs = self.attrs_of("X", group.attrs())?;
+        let encoding = self.encoding("X", &attrs)?;
+        let (outer, inner) = match encoding.as_str() {
+            "csr_matrix" => (rows, cols),
+            "csc_matrix" => (cols, rows),
+            other => return Err(self.element_error("X", format!("encoding `{other}`: expected a dense array, csr_matrix or csc_matrix"))),
+        };
+        let stored = self.dataset("X/data")?.shape().map_err(|e| self.element_error("X/data", describe(e)))?.iter().product::<u64>() as usize;
+        let bytes = rows * cols * 4 + stored * 16;
+        if bytes > max_bytes {
+            return Err(self.element_error(
+                "X",
+                format!("{rows} x {cols} with {stored} stored values would take {:.1} GiB to densify, above the limit of {:.1} GiB", gib(bytes), gib(max_bytes)),
+            ));
+        }
+        let data = self.numbers("X/data")?;
+        let indices = self.integers("X/indices")?;
+        let indptr = self.integers("X/indptr")?;
+        if indptr.len() != outer + 1 || data.len() != indices.len() || indptr.first() != Some(&0) || indptr.last().copied() != Some(data.len() as i64) {
+            return Err(self.element_error(
+                "X",
+                format!(
+                    "inconsistent {encoding}: indptr has {} entries for {outer} rows (expected {} from 0 to {}), data {} and indices {}",
+                    indptr.len(),
+                    outer + 1,
+                    data.len(),
+                    data.len(),
+                    indices.len()
+                ),
+            ));
+        }
+        let mut values = vec![0f32; rows * cols];
+        for o in 0..outer {
+            let span = usize::try_from(indptr[o]).ok().zip(usize::try_from(indptr[o + 1]).ok()).filter(|(a, b)| a <= b && *b <= data.len());
+            let (start, end) = span.ok_or_else(|| self.element_error("X", format!("indptr decreases or leaves 0..{} at {o}", data.len())))?;
+            for k in start..end {
+                let i = usize::try_from(indices[k]).ok().filter(|&i| i < inner).ok_or_else(|| {
+                    self.element_error("X", format!("index {} at position {k} is outside 0..{inner}", indices[k]))
+                })?;
+                let (r, c) = if encoding == "csr_matrix" { (o, i) } else { (i, o) };
+                values[r * cols + c] += data[k] as f32;
+            }
+        }
+        Ok(values)
     }
 }
 

@@ -101,7 +101,7 @@ impl TransitionPrior {
     /// then even a poorly trained prior's samples stay in it.
     pub fn sample(&self, context: Option<Tensor<3>>, history: Tensor<2>, noise: Tensor<2>, bracket: &Bracket) -> Tensor<2> {
         let [rows, latents] = noise.dims();
-        assert_eq!(bracket.lo.len(), latents, "one bracket per latent");
+        assert!(bracket.lo.len() == latents && bracket.hi.len() == latents, "one bracket per latent");
         let target = noise.transpose().unsqueeze_dim::<3>(2);
         let r = |z: Tensor<3>| self.inverse.forward(self.inputs(context.clone(), history.clone(), z));
         let device = target.device();
@@ -128,12 +128,16 @@ pub struct Bracket {
 
 impl Bracket {
     /// The range of each column of the row-major `rows x latents` values,
-    /// widened by `margin` times its width on each side (a constant column
-    /// by `margin` itself).
+    /// widened on each side by `margin` times its width, and by at least
+    /// `margin` (so a constant column gets an interval too); `[-1, 1]`
+    /// widened so for a column without values.
     pub fn around(values: &[f32], latents: usize, margin: f32) -> Self {
+        if latents == 0 {
+            return Self { lo: Vec::new(), hi: Vec::new() };
+        }
         let mut lo = vec![f32::INFINITY; latents];
         let mut hi = vec![f32::NEG_INFINITY; latents];
-        for row in values.chunks_exact(latents.max(1)) {
+        for row in values.chunks_exact(latents) {
             for (i, &v) in row.iter().enumerate() {
                 lo[i] = lo[i].min(v);
                 hi[i] = hi[i].max(v);

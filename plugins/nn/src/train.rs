@@ -160,6 +160,9 @@ pub fn train<O: Objective>(
     if n_items == 0 {
         return Err(NnError::Data("no training items".into()));
     }
+    if config.restarts > 1 && validation_size(n_items, config.validation_fraction) == 0 {
+        return Err(NnError::Data(format!("{} restarts need a validation split to choose between them, and {n_items} item(s) leave none", config.restarts)));
+    }
     let mut kept: Option<(O::Model, TrainReport)> = None;
     let mut restart_losses = Vec::new();
     for restart in 0..config.restarts {
@@ -375,7 +378,11 @@ mod tests {
     }
 
     fn fit(objective: &Line, config: &TrainConfig) -> Result<(Dense, TrainReport), NnError> {
-        let compute = Compute::new(&ModelEnv { threads: 1, seed: 0, device: "cpu".into() })?;
+        fit_on("cpu", objective, config)
+    }
+
+    fn fit_on(device: &str, objective: &Line, config: &TrainConfig) -> Result<(Dense, TrainReport), NnError> {
+        let compute = Compute::new(&ModelEnv { threads: 1, seed: 0, device: device.into() })?;
         let init = |restart: usize| {
             let mut rng = ChaCha8Rng::seed_from_u64(1 + restart as u64);
             Dense::new(1, 1, &mut Initialiser::new(&mut rng, compute.device()))
@@ -407,6 +414,17 @@ mod tests {
         let (again, report_again) = fit(&line(None), &config()).unwrap();
         assert_eq!(report, report_again, "same seed, same run");
         assert_eq!(again.weight.val().into_scalar::<f32>(), w);
+    }
+
+    /// Only with `--features tch` and libtorch 2.9.0: the loop trains on
+    /// libtorch's CPU kernels too (autodiff and AdamW through burn-tch).
+    #[cfg(feature = "tch")]
+    #[test]
+    fn learns_a_line_on_libtorch() {
+        let (model, _) = fit_on("libtorch-cpu", &line(None), &config()).unwrap();
+        let w = model.weight.val().into_scalar::<f32>();
+        let b = model.bias.val().into_scalar::<f32>();
+        assert!((w - 2.0).abs() < 0.05 && (b + 1.0).abs() < 0.05, "w = {w}, b = {b}");
     }
 
     #[test]
