@@ -30,7 +30,7 @@ pub struct Latents {
 }
 
 pub fn read(t: Tensor<2>) -> Result<Vec<f32>, ModelError> {
-    t.into_data().try_to_vec::<f32>().map_err(|e| ModelError::Failed(format!("reading a tensor back: {e:?}")))
+    Ok(citebench_nn::values(t)?)
 }
 
 /// Posterior means of standardised rows `x`, `s` pooled by `unit`.

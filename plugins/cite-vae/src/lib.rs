@@ -15,19 +15,16 @@ pub mod hyperparameters;
 pub mod inference;
 pub mod network;
 pub mod objective;
-pub mod scaling;
 pub mod trajectories;
 
 use citebench_core::data::{LatentBlock, Matrix, Observations};
 use citebench_core::model::{Capabilities, LatentEstimate, Model, ModelEnv, ModelError, Progress, Query};
-use citebench_nn::{Bracket, Compute, Initialiser};
+use citebench_nn::{Bracket, Compute, Initialiser, Standardiser, seeded, streams};
 pub use hyperparameters::{Hyperparameters, PerturbationEffect};
 use inference::{Latents, Rollout, posterior_means, read};
 use network::{CiteVae, Sizes};
 use objective::Elbo;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use scaling::Standardiser;
+use rand::Rng;
 use trajectories::Trajectories;
 
 /// Sampling searches each dynamic latent's encoded training range, widened
@@ -38,14 +35,9 @@ use trajectories::Trajectories;
 /// mean's, on a small SCM).
 const BRACKET_MARGIN: f32 = 0.25;
 
-/// Random streams of one seed, kept apart so that changing one use of
-/// randomness (say, the number of epochs) leaves the others alone:
-/// 0 initialises, 1 trains, query q of `predict` uses `2 + q`, and
-/// restart r > 0 initialises from `STREAM_RESTART + r`.
-const STREAM_INIT: u64 = 0;
-const STREAM_TRAINING: u64 = 1;
-const STREAM_PREDICT: u64 = 2;
-const STREAM_RESTART: u64 = 1 << 32;
+/// Query q of `predict` draws from stream `STREAM_PREDICT + q`; the other
+/// streams are `citebench_nn::streams`.
+const STREAM_PREDICT: u64 = streams::FIRST_FREE;
 
 pub struct CiteVaeModel {
     h: Hyperparameters,
@@ -63,12 +55,6 @@ struct Fitted {
     starts: Latents,
     bracket: Bracket,
     n_targets: u32,
-}
-
-fn seeded(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream);
-    rng
 }
 
 impl CiteVaeModel {
@@ -95,14 +81,12 @@ impl CiteVaeModel {
             },
             effect: self.h.perturbation_effect,
         };
-        // Restart 0 keeps the original init stream, so `restarts = 1` is a plain fit.
         let init = |restart: usize| {
-            let stream = if restart == 0 { STREAM_INIT } else { STREAM_RESTART + restart as u64 };
-            let mut init_rng = seeded(self.seed, stream);
+            let mut init_rng = seeded(self.seed, streams::restart(restart));
             CiteVae::new(&self.h, sizes, &mut Initialiser::new(&mut init_rng, self.compute.device()))
         };
         let objective = Elbo { x: &x_std, features: sizes.features, trajectories: &trajectories, weights: (&self.h).into() };
-        let training_seed = seeded(self.seed, STREAM_TRAINING).next_u64();
+        let training_seed = seeded(self.seed, streams::TRAINING).next_u64();
         let (network, _report) =
             citebench_nn::train(init, &objective, trajectories.units.len(), &self.h.training(), &self.compute, training_seed, progress)?;
 

@@ -28,6 +28,14 @@ pub fn kl_to_standard_normal(mu: Tensor<2>, log_var: Tensor<2>) -> Tensor<1> {
     (mu.powi_scalar(2) + log_var.clone().exp() - log_var).sub_scalar(1.0).sum_dim(1).mul_scalar(0.5).squeeze_dim(1)
 }
 
+/// `KL(N(mu_q, exp(log_var_q)) || N(mu_p, exp(log_var_p)))` per row:
+/// `1/2 sum(log_var_p - log_var_q + (exp(log_var_q) + (mu_q - mu_p)^2) / exp(log_var_p) - 1)`,
+/// for a prior that depends on the row (iVAE's `p(z | u)`).
+pub fn kl_between(mu_q: Tensor<2>, log_var_q: Tensor<2>, mu_p: Tensor<2>, log_var_p: Tensor<2>) -> Tensor<1> {
+    let ratio = (log_var_q.clone().exp() + (mu_q - mu_p).powi_scalar(2)) * log_var_p.clone().neg().exp();
+    (log_var_p - log_var_q + ratio).sub_scalar(1.0).sum_dim(1).mul_scalar(0.5).squeeze_dim(1)
+}
+
 /// `log N(x; mu, exp(log_var))` per row.
 pub fn log_density(x: Tensor<2>, mu: Tensor<2>, log_var: Tensor<2>) -> Tensor<1> {
     let d = x.dims()[1] as f32;
@@ -62,6 +70,19 @@ mod tests {
         let expected: f32 = (0..2).map(|j| 0.5 * (mu[j] * mu[j] + log_var[j].exp() - log_var[j] - 1.0)).sum();
         assert!((kl[0] - expected).abs() < 1e-6, "{} vs {expected}", kl[0]);
         assert!(kl[1].abs() < 1e-7, "KL of the prior to itself is {}", kl[1]);
+    }
+
+    /// Between two Gaussians: the hand-written closed form, zero between
+    /// equal ones, and the standard-normal case when the prior is N(0, I).
+    #[test]
+    fn kl_between_matches_closed_form() {
+        let (mq, lq, mp, lp) = ([0.5f32, -1.0], [0.2f32, -0.7], [1.5f32, 0.3], [-0.4f32, 0.9]);
+        let kl = vals(kl_between(t(&mq, 1), t(&lq, 1), t(&mp, 1), t(&lp, 1)))[0];
+        let expected: f32 = (0..2).map(|j| 0.5 * (lp[j] - lq[j] + (lq[j].exp() + (mq[j] - mp[j]).powi(2)) / lp[j].exp() - 1.0)).sum();
+        assert!((kl - expected).abs() < 1e-6, "{kl} vs {expected}");
+        assert!(vals(kl_between(t(&mq, 1), t(&lq, 1), t(&mq, 1), t(&lq, 1)))[0].abs() < 1e-7);
+        let standard = vals(kl_between(t(&mq, 1), t(&lq, 1), t(&[0.0, 0.0], 1), t(&[0.0, 0.0], 1)))[0];
+        assert!((standard - vals(kl_to_standard_normal(t(&mq, 1), t(&lq, 1)))[0]).abs() < 1e-6);
     }
 
     /// The Monte-Carlo KL, mean of log q - log p over samples, converges to

@@ -11,6 +11,31 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+/// A model's random streams of one seed, kept apart so that changing one
+/// use of randomness (say, the number of epochs) leaves the others alone.
+pub mod streams {
+    /// The stream that initialises a fit's weights; restart `r > 0` uses
+    /// [`restart`]`(r)`, so a single restart is the plain fit.
+    pub const INIT: u64 = 0;
+    /// Minibatch order and every noise draw in training.
+    pub const TRAINING: u64 = 1;
+    /// Streams from here on are the plugin's own (prediction, ...).
+    pub const FIRST_FREE: u64 = 2;
+
+    /// The initialisation stream of restart `r`.
+    pub fn restart(r: usize) -> u64 {
+        if r == 0 { INIT } else { (1 << 32) | r as u64 }
+    }
+}
+
+/// A ChaCha8 generator on stream `stream` of `seed`.
+pub fn seeded(seed: u64, stream: u64) -> ChaCha8Rng {
+    use rand::SeedableRng;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
 /// Draws parameters from one seeded stream, in call order.
 pub struct Initialiser<'a> {
     rng: &'a mut ChaCha8Rng,

@@ -11,7 +11,10 @@
 //!   negative-binomial likelihoods;
 //! - [`temporal`]: TDRL's learned transition prior;
 //! - [`alignment`]: moment matching across groups of rows;
-//! - [`train`]: the AdamW training loop with early stopping and a NaN guard.
+//! - [`scaling`]: per-feature standardisation fitted on training data, and
+//!   [`values`] to read a tensor back to the host;
+//! - [`train`]: the AdamW training loop with early stopping, restarts and a NaN guard;
+//! - [`vae`]: the Gaussian encoder and cell minibatches of the cell-level VAEs.
 //!
 //! Everything computes in `f32` on burn 0.22 tensors, which carry no backend
 //! type: the device chosen in [`backend`] decides where they live.
@@ -24,17 +27,26 @@ pub mod gaussian;
 pub mod init;
 pub mod likelihood;
 pub mod mlp;
+pub mod scaling;
 pub mod temporal;
 pub mod train;
+pub mod vae;
 
 pub use alignment::Groups;
 pub use backend::Compute;
 pub use componentwise::ComponentwiseMlp;
 pub use error::NnError;
-pub use init::Initialiser;
+pub use init::{Initialiser, seeded, streams};
 pub use mlp::{Activation, Dense, Mlp};
+pub use scaling::Standardiser;
+pub use vae::{CellVae, GaussianEncoder, gather_rows};
 pub use temporal::{Bracket, TransitionPrior, TransitionShape};
 pub use train::{NonFiniteLoss, Objective, Optimiser, TrainConfig, TrainOverrides, TrainReport, train};
 
 /// burn, re-exported so plugins use the very version these blocks were built on.
 pub use burn;
+
+/// A 2-d tensor's values, row-major, read back to the host.
+pub fn values(t: burn::tensor::Tensor<2>) -> Result<Vec<f32>, NnError> {
+    t.into_data().try_to_vec::<f32>().map_err(|e| NnError::Readback(format!("{e:?}")))
+}

@@ -1,0 +1,164 @@
+//! `beta-vae`: the beta-VAE of Higgins et al. (ICLR 2017) as a citebench
+//! plugin: the non-identifiable reference.
+//!
+//! Each cell is encoded alone: no perturbation, no time point, no
+//! trajectory reaches the model, and the prior is `N(0, I)`, which is
+//! rotation invariant. Nothing in its objective prefers the true latents
+//! over any rotation of them, so its MCC is what a model gets without
+//! auxiliary information. The objective is
+//! `sum |x - g(z)|^2 + beta * KL(q(z | x) || N(0, I))` per minibatch row,
+//! on standardised features. `encode` returns posterior means, unlabelled.
+
+use citebench_core::data::{LatentBlock, Matrix, Observations};
+use citebench_core::model::{Capabilities, LatentEstimate, Model, ModelEnv, ModelError, Progress};
+use citebench_nn::burn::tensor::{Device, Tensor};
+use citebench_nn::gaussian::{kl_to_standard_normal, reparameterise, standard_normal};
+use citebench_nn::{Activation, CellVae, Compute, Initialiser, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows, seeded, streams};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Hyperparameters {
+    /// Latents estimated (usually the true number).
+    pub latents: usize,
+    /// Width and depth of the encoder and decoder MLPs.
+    pub hidden_width: usize,
+    pub hidden_layers: usize,
+    pub activation: Activation,
+    /// Weight of the KL term; 1 is the plain VAE, above 1 Higgins et al.'s
+    /// pressure towards factorised codes.
+    pub beta: f32,
+    /// Centre and scale each feature on the training data.
+    pub standardise: bool,
+    /// Overrides of the training defaults, key by key.
+    pub training: TrainOverrides,
+}
+
+impl Default for Hyperparameters {
+    fn default() -> Self {
+        Self {
+            latents: 6,
+            hidden_width: 64,
+            hidden_layers: 2,
+            activation: Activation::LeakyRelu,
+            beta: 1.0,
+            standardise: true,
+            training: TrainOverrides::default(),
+        }
+    }
+}
+
+impl Hyperparameters {
+    /// The optimiser settings before the scenario's overrides; an item is a cell.
+    pub fn training_defaults() -> TrainConfig {
+        TrainConfig {
+            learning_rate: 1e-3,
+            weight_decay: 1e-4,
+            batch_size: 128,
+            max_epochs: 1000,
+            validation_fraction: 0.1,
+            patience: 50,
+            max_gradient_norm: 10.0,
+            restarts: 1,
+        }
+    }
+
+    pub fn training(&self) -> TrainConfig {
+        self.training.over(Self::training_defaults())
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.latents == 0 || self.hidden_width == 0 {
+            return Err("`latents` and `hidden_width` must be at least 1".into());
+        }
+        if !(self.beta >= 0.0 && self.beta.is_finite()) {
+            return Err(format!("`beta` must be a finite number >= 0, got {}", self.beta));
+        }
+        self.training().validate().map_err(|e| e.to_string())
+    }
+}
+
+/// The beta-weighted ELBO on minibatches of standardised cells.
+struct Elbo<'a> {
+    x: &'a [f32],
+    features: usize,
+    latents: usize,
+    beta: f32,
+}
+
+impl Objective for Elbo<'_> {
+    type Model = CellVae;
+
+    fn loss(&self, model: &CellVae, items: &[usize], rng: &mut ChaCha8Rng, device: &Device) -> Tensor<1> {
+        let x = gather_rows(self.x, self.features, items, device);
+        let (mean, log_var) = model.encoder.forward(x.clone());
+        let z = reparameterise(mean.clone(), log_var.clone(), standard_normal(rng, items.len(), self.latents, device));
+        let reconstruction = (model.decoder.forward(z) - x).powi_scalar(2).sum();
+        (reconstruction + kl_to_standard_normal(mean, log_var).sum().mul_scalar(self.beta)).div_scalar(items.len() as f32)
+    }
+}
+
+pub struct BetaVae {
+    h: Hyperparameters,
+    compute: Compute,
+    seed: u64,
+    fitted: Option<(CellVae, Standardiser)>,
+}
+
+impl Model for BetaVae {
+    const NAME: &'static str = "beta-vae";
+    const CAPABILITIES: Capabilities = Capabilities::ENCODE;
+    type Hyperparameters = Hyperparameters;
+
+    fn create(h: Hyperparameters, env: ModelEnv) -> Result<Self, ModelError> {
+        h.validate().map_err(ModelError::Config)?;
+        Ok(Self { compute: Compute::new(&env)?, h, seed: env.seed, fitted: None })
+    }
+
+    fn fit(&mut self, train: &Observations, progress: &mut dyn Progress) -> Result<(), ModelError> {
+        let x = train.x();
+        let standardiser = Standardiser::fit(x, self.h.standardise);
+        let x_std = standardiser.forward(x);
+        let features = x.cols();
+        let h = &self.h;
+        let init = |restart: usize| {
+            let mut rng = seeded(self.seed, streams::restart(restart));
+            CellVae::new(features, h.hidden_width, h.hidden_layers, h.latents, h.activation, &mut Initialiser::new(&mut rng, self.compute.device()))
+        };
+        let objective = Elbo { x: &x_std, features, latents: self.h.latents, beta: self.h.beta };
+        let training_seed = seeded(self.seed, streams::TRAINING).next_u64();
+        let (network, _) = citebench_nn::train(init, &objective, train.len(), &self.h.training(), &self.compute, training_seed, progress)?;
+        self.fitted = Some((network, standardiser));
+        Ok(())
+    }
+
+    fn encode(&self, data: &Observations) -> Result<LatentEstimate, ModelError> {
+        let (network, standardiser) = self.fitted.as_ref().ok_or_else(|| ModelError::Failed("beta-vae was asked to encode before fit".into()))?;
+        let x = data.x();
+        if x.cols() != standardiser.features() {
+            return Err(ModelError::Failed(format!("trained on {} features, asked to encode {}", standardiser.features(), x.cols())));
+        }
+        let mean = self.compute.run(|| network.posterior_means(&standardiser.forward(x), x.cols(), self.compute.device()))?;
+        let latents = Matrix::new(x.rows(), self.h.latents, mean).map_err(|e| ModelError::Failed(e.to_string()))?;
+        Ok(LatentEstimate { latents, blocks: vec![LatentBlock::Unlabelled; self.h.latents] })
+    }
+}
+
+citebench_core::export_model!(BetaVae);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use citebench_core::model::parse_hyperparameters;
+
+    #[test]
+    fn defaults_are_valid_and_keys_are_checked() {
+        assert_eq!(Hyperparameters::default().validate(), Ok(()));
+        let h: Hyperparameters = parse_hyperparameters("beta = 4.0\n[training]\nmax_epochs = 5").unwrap();
+        assert_eq!((h.beta, h.training().max_epochs, h.training().batch_size), (4.0, 5, 128));
+        assert!(parse_hyperparameters::<Hyperparameters>("betta = 4.0").unwrap_err().to_string().contains("betta"));
+        assert!(Hyperparameters { beta: -1.0, ..Hyperparameters::default() }.validate().unwrap_err().contains("`beta`"));
+    }
+}
