@@ -12,11 +12,12 @@
 //! minibatch row, on standardised features. `encode` returns posterior
 //! means, unlabelled.
 
-use citebench_core::data::{LatentBlock, Matrix, Observations, Perturbation};
+use citebench_core::data::{Observations, Perturbation};
 use citebench_core::model::{Capabilities, LatentEstimate, Model, ModelEnv, ModelError, Progress};
 use citebench_nn::burn::module::{Module, Param};
 use citebench_nn::burn::tensor::{Device, Int, Tensor, TensorData};
 use citebench_nn::gaussian::{kl_between, reparameterise, standard_normal};
+use citebench_nn::vae::{cell_training_defaults, check_sizes, encode_cells};
 use citebench_nn::{Activation, CellVae, Compute, Initialiser, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows, seeded, streams};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -71,31 +72,12 @@ impl Default for Hyperparameters {
 }
 
 impl Hyperparameters {
-    /// The optimiser settings before the scenario's overrides; an item is a cell.
-    pub fn training_defaults() -> TrainConfig {
-        TrainConfig {
-            learning_rate: 1e-3,
-            weight_decay: 1e-4,
-            batch_size: 128,
-            max_epochs: 1000,
-            validation_fraction: 0.1,
-            patience: 50,
-            max_gradient_norm: 10.0,
-            restarts: 1,
-        }
-    }
-
     pub fn training(&self) -> TrainConfig {
-        self.training.over(Self::training_defaults())
+        self.training.over(cell_training_defaults())
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        if self.latents == 0 || self.hidden_width == 0 {
-            return Err("`latents` and `hidden_width` must be at least 1".into());
-        }
-        if !(self.beta >= 0.0 && self.beta.is_finite()) {
-            return Err(format!("`beta` must be a finite number >= 0, got {}", self.beta));
-        }
+        check_sizes(self.latents, self.hidden_width, self.beta)?;
         self.training().validate().map_err(|e| e.to_string())
     }
 }
@@ -193,14 +175,7 @@ impl Model for Ivae {
     }
 
     fn encode(&self, data: &Observations) -> Result<LatentEstimate, ModelError> {
-        let (network, standardiser) = self.fitted.as_ref().ok_or_else(|| ModelError::Failed("ivae was asked to encode before fit".into()))?;
-        let x = data.x();
-        if x.cols() != standardiser.features() {
-            return Err(ModelError::Failed(format!("trained on {} features, asked to encode {}", standardiser.features(), x.cols())));
-        }
-        let mean = self.compute.run(|| network.vae.posterior_means(&standardiser.forward(x), x.cols(), self.compute.device()))?;
-        let latents = Matrix::new(x.rows(), self.h.latents, mean).map_err(|e| ModelError::Failed(e.to_string()))?;
-        Ok(LatentEstimate { latents, blocks: vec![LatentBlock::Unlabelled; self.h.latents] })
+        encode_cells(Self::NAME, self.fitted.as_ref().map(|(network, standardiser)| (&network.vae, standardiser)), data, &self.compute)
     }
 }
 
@@ -209,6 +184,7 @@ citebench_core::export_model!(Ivae);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use citebench_core::data::Matrix;
     use citebench_core::model::parse_hyperparameters;
 
     #[test]

@@ -4,8 +4,11 @@
 
 use crate::init::Initialiser;
 use crate::mlp::{Activation, Mlp};
+use crate::{Compute, Standardiser, TrainConfig};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
+use citebench_core::data::{LatentBlock, Matrix, Observations};
+use citebench_core::model::{LatentEstimate, ModelError};
 
 /// An MLP from features to the mean and log-variance of a diagonal
 /// Gaussian posterior over `latents` latents.
@@ -48,6 +51,47 @@ impl CellVae {
         let rows: Vec<usize> = (0..x.len() / features.max(1)).collect();
         crate::values(self.encoder.forward(gather_rows(x, features, &rows, device)).0)
     }
+}
+
+/// The optimiser settings a cell-level VAE starts from: an item is a
+/// cell, and cells are many, so minibatches are large and epochs few.
+pub fn cell_training_defaults() -> TrainConfig {
+    TrainConfig {
+        learning_rate: 1e-3,
+        weight_decay: 1e-4,
+        batch_size: 128,
+        max_epochs: 1000,
+        validation_fraction: 0.1,
+        patience: 50,
+        max_gradient_norm: 10.0,
+        restarts: 1,
+    }
+}
+
+/// Checks a cell-level VAE's sizes and KL weight, naming the key at fault.
+pub fn check_sizes(latents: usize, hidden_width: usize, beta: f32) -> Result<(), String> {
+    if latents == 0 || hidden_width == 0 {
+        return Err("`latents` and `hidden_width` must be at least 1".into());
+    }
+    if !(beta >= 0.0 && beta.is_finite()) {
+        return Err(format!("`beta` must be a finite number >= 0, got {beta}"));
+    }
+    Ok(())
+}
+
+/// `encode` of a cell-level VAE: the posterior means of `data`'s cells,
+/// standardised as in training, every latent unlabelled. `name` is the
+/// plugin's, for errors.
+pub fn encode_cells(name: &str, fitted: Option<(&CellVae, &Standardiser)>, data: &Observations, compute: &Compute) -> Result<LatentEstimate, ModelError> {
+    let (vae, standardiser) = fitted.ok_or_else(|| ModelError::Failed(format!("{name} was asked to encode before fit")))?;
+    let x = data.x();
+    if x.cols() != standardiser.features() {
+        return Err(ModelError::Failed(format!("trained on {} features, asked to encode {}", standardiser.features(), x.cols())));
+    }
+    let mean = compute.run(|| vae.posterior_means(&standardiser.forward(x), x.cols(), compute.device()))?;
+    let latents = mean.len() / x.rows().max(1);
+    let latents_matrix = Matrix::new(x.rows(), latents, mean).map_err(|e| ModelError::Failed(e.to_string()))?;
+    Ok(LatentEstimate { latents: latents_matrix, blocks: vec![LatentBlock::Unlabelled; latents] })
 }
 
 /// Rows `rows` of the row-major `x` (`features` columns) as a tensor.
