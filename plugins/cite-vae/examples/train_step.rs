@@ -15,9 +15,9 @@
 use citebench_core::data::{Matrix, Observations, Perturbation};
 use citebench_core::model::ModelEnv;
 use citebench_model_cite_vae::Hyperparameters;
-use citebench_model_cite_vae::network::{CiteVae, Sizes};
-use citebench_model_cite_vae::objective::Elbo;
-use citebench_model_cite_vae::trajectories::Trajectories;
+use citebench_nn::temporal_vae::network::TemporalVae;
+use citebench_nn::temporal_vae::objective::Elbo;
+use citebench_nn::temporal_vae::trajectories::Trajectories;
 use citebench_nn::burn::module::Module;
 use citebench_nn::{Compute, Initialiser, Optimiser};
 use rand::{RngExt, SeedableRng};
@@ -85,11 +85,11 @@ fn main() -> Result<(), String> {
     let trajectories = Trajectories::new(&obs);
     let h = Hyperparameters::default();
     let compute = Compute::new(&ModelEnv { threads: args.threads, seed: 0, device: "cpu".into() }).map_err(|e| e.to_string())?;
-    let sizes = Sizes { features: FEATURES, targets: TARGETS as usize, invariant: h.invariant_latents, dynamic: h.dynamic_latents, embedding: 1, effect: h.perturbation_effect };
+    let shape = h.shape(FEATURES, TARGETS as usize);
     let device = compute.training_device();
-    let mut model = CiteVae::new(&h, sizes, &mut Initialiser::new(&mut rng, compute.device())).to_device(&device).train();
+    let mut model = TemporalVae::new(shape, &mut Initialiser::new(&mut rng, compute.device())).to_device(&device).train();
     let x = obs.x().as_slice().to_vec();
-    let objective = Elbo { x: &x, features: FEATURES, trajectories: &trajectories, weights: (&h).into() };
+    let objective = Elbo { x: &x, features: FEATURES, trajectories: &trajectories, weights: h.weights() };
     let items: Vec<usize> = (0..args.units).collect();
     let mut optimiser = Optimiser::new(&h.training());
     let mut times = Vec::with_capacity(args.steps);

@@ -1,20 +1,10 @@
 //! CITE-VAE's hyperparameters: every choice the paper leaves open, named,
 //! with a default and a check. README.md gives the reason for each default.
 
+use citebench_nn::temporal_vae::objective::Weights;
+use citebench_nn::temporal_vae::{PerturbationEffect, Shape};
 use citebench_nn::{Activation, TrainConfig, TrainOverrides};
 use serde::Deserialize;
-
-/// How a target's embedding enters latent i's transition.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
-#[serde(rename_all = "snake_case")]
-pub enum PerturbationEffect {
-    /// A sparse mechanism shift: `z_{t,i} = f_i(z_{t-1}, eps_{t,i}) + u_{p,i}`,
-    /// `u_p` the sum of the targets' embeddings (as in SAMS-VAE, sVAE+).
-    Shift,
-    /// A general conditioning: the embedding is an input of the inverse
-    /// transition network `r_i`, as TDRL's domain embedding is.
-    Context,
-}
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -95,6 +85,31 @@ impl Hyperparameters {
     /// The optimiser settings in force: the defaults with the overrides applied.
     pub fn training(&self) -> TrainConfig {
         self.training.over(Self::training_defaults())
+    }
+
+    /// The network for `features` features and `targets` targets.
+    pub fn shape(&self, features: usize, targets: usize) -> Shape {
+        Shape {
+            features,
+            targets,
+            invariant: self.invariant_latents,
+            dynamic: self.dynamic_latents,
+            embedding: match self.perturbation_effect {
+                PerturbationEffect::Shift => 1,
+                PerturbationEffect::Context => self.embedding_size,
+            },
+            effect: self.perturbation_effect,
+            hidden_width: self.hidden_width,
+            hidden_layers: self.hidden_layers,
+            transition_width: self.transition_width,
+            transition_layers: self.transition_layers,
+            activation: self.activation,
+        }
+    }
+
+    /// The loss weights.
+    pub fn weights(&self) -> Weights {
+        Weights { beta: self.beta, gamma: self.gamma, alignment: self.alignment, sparsity: self.sparsity }
     }
 
     /// Checks ranges, naming the key at fault.

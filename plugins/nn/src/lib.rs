@@ -10,6 +10,8 @@
 //! - [`gaussian`], [`likelihood`]: reparameterisation, KL terms, Gaussian and
 //!   negative-binomial likelihoods;
 //! - [`temporal`]: TDRL's learned transition prior;
+//! - [`temporal_vae`]: the invariant-plus-dynamic temporal VAE that
+//!   CITE-VAE and TDRL are configurations of;
 //! - [`alignment`]: moment matching across groups of rows;
 //! - [`scaling`]: per-feature standardisation fitted on training data, and
 //!   [`values`] to read a tensor back to the host;
@@ -29,6 +31,7 @@ pub mod likelihood;
 pub mod mlp;
 pub mod scaling;
 pub mod temporal;
+pub mod temporal_vae;
 pub mod train;
 pub mod vae;
 

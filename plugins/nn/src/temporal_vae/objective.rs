@@ -1,4 +1,4 @@
-//! CITE-VAE's training loss for a minibatch of trajectories (units):
+//! The temporal VAE's training loss for a minibatch of trajectories (units):
 //!
 //! ```text
 //! reconstruction   sum_t |x_t - g(s, z_t)|^2
@@ -15,19 +15,18 @@
 //! Monte-Carlo estimate TDRL uses (one sample), since the learned prior has
 //! no closed form.
 
-use crate::hyperparameters::Hyperparameters;
-use crate::network::CiteVae;
-use crate::trajectories::Trajectories;
-use citebench_nn::burn::tensor::{Device, Int, Tensor, TensorData};
-use citebench_nn::gaussian::{kl_to_standard_normal, log_density, reparameterise, standard_normal};
-use citebench_nn::{Groups, Objective};
+use super::network::TemporalVae;
+use super::trajectories::Trajectories;
+use crate::gaussian::{kl_to_standard_normal, log_density, reparameterise, standard_normal};
+use crate::{Groups, Objective};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand_chacha::ChaCha8Rng;
 
 /// Conditions with fewer rows in a minibatch are left out of the
 /// alignment penalty: two rows have no meaningful variance.
 const MIN_ALIGNMENT_GROUP: usize = 4;
 
-/// The loss of [`CiteVae`] on standardised training data.
+/// The loss of [`TemporalVae`] on standardised training data.
 pub struct Elbo<'a> {
     /// Row-major `rows x features`, standardised.
     pub x: &'a [f32],
@@ -36,19 +35,13 @@ pub struct Elbo<'a> {
     pub weights: Weights,
 }
 
-/// The loss weights, copied from the hyperparameters.
+/// The loss weights.
 #[derive(Clone, Copy, Debug)]
 pub struct Weights {
     pub beta: f32,
     pub gamma: f32,
     pub alignment: f32,
     pub sparsity: f32,
-}
-
-impl From<&Hyperparameters> for Weights {
-    fn from(h: &Hyperparameters) -> Self {
-        Self { beta: h.beta, gamma: h.gamma, alignment: h.alignment, sparsity: h.sparsity }
-    }
 }
 
 /// A minibatch's rows and how they relate, in batch-local indices.
@@ -107,12 +100,12 @@ fn unit_means(batch: &Batch, device: &Device) -> Tensor<2> {
 }
 
 impl Objective for Elbo<'_> {
-    type Model = CiteVae;
+    type Model = TemporalVae;
 
-    fn loss(&self, model: &CiteVae, items: &[usize], rng: &mut ChaCha8Rng, device: &Device) -> Tensor<1> {
+    fn loss(&self, model: &TemporalVae, items: &[usize], rng: &mut ChaCha8Rng, device: &Device) -> Tensor<1> {
         let batch = Batch::new(self.trajectories, items);
         let n = batch.rows.len();
-        let sizes = model.sizes();
+        let sizes = model.shape();
         let mut x = Vec::with_capacity(n * self.features);
         for &r in &batch.rows {
             x.extend_from_slice(&self.x[r * self.features..(r + 1) * self.features]);
@@ -171,7 +164,7 @@ mod tests {
     #[test]
     fn batch_pairs_rows_within_trajectories() {
         let trajectories = Trajectories {
-            units: vec![crate::trajectories::Trajectory { rows: vec![4, 5, 6] }, crate::trajectories::Trajectory { rows: vec![0, 2] }],
+            units: vec![super::super::trajectories::Trajectory { rows: vec![4, 5, 6] }, super::super::trajectories::Trajectory { rows: vec![0, 2] }],
             predecessor: vec![None, None, None, None, None, Some(4), Some(5)],
             targets: vec![vec![]; 7],
             condition: vec![0; 7],

@@ -1,26 +1,14 @@
-//! The CITE-VAE network: encoder `q(s, z_t | x_t)`, decoder `g(s, z_t)`,
+//! The temporal VAE's network: encoder `q(s, z_t | x_t)`, decoder `g(s, z_t)`,
 //! the target-to-latent perturbation embedding, and the learned transition
 //! prior `p(z_t | z_{t-1}, perturbation)`.
 
-use crate::hyperparameters::{Hyperparameters, PerturbationEffect};
-use citebench_nn::burn::module::{Module, Param};
-use citebench_nn::burn::tensor::{Device, Tensor, TensorData};
-use citebench_nn::{Bracket, Initialiser, Mlp, TransitionPrior, TransitionShape};
+use super::{PerturbationEffect, Shape};
+use crate::{Bracket, Initialiser, Mlp, TransitionPrior, TransitionShape};
+use burn::module::{Module, Param};
+use burn::tensor::{Device, Tensor, TensorData};
 
 /// Keeps the group-lasso norm differentiable at zero.
 const NORM_FLOOR: f32 = 1e-12;
-
-/// The sizes a network is built with.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Sizes {
-    pub features: usize,
-    pub targets: usize,
-    pub invariant: usize,
-    pub dynamic: usize,
-    /// Features per (target, latent) embedding; 1 under [`PerturbationEffect::Shift`].
-    pub embedding: usize,
-    pub effect: PerturbationEffect,
-}
 
 /// A perturbation's effect on each row's transition, ready to use.
 #[derive(Clone)]
@@ -39,7 +27,7 @@ pub struct Posterior {
 }
 
 #[derive(Module, Debug)]
-pub struct CiteVae {
+pub struct TemporalVae {
     encoder: Mlp,
     decoder: Mlp,
     prior: TransitionPrior,
@@ -49,14 +37,14 @@ pub struct CiteVae {
     /// combinations of seen targets have one.
     embedding: Param<Tensor<3>>,
     #[module(skip)]
-    sizes: Sizes,
+    shape: Shape,
 }
 
-impl CiteVae {
-    pub fn new(h: &Hyperparameters, sizes: Sizes, init: &mut Initialiser) -> Self {
+impl TemporalVae {
+    pub fn new(sizes: Shape, init: &mut Initialiser) -> Self {
         let latents = sizes.invariant + sizes.dynamic;
-        let encoder = Mlp::new(&Mlp::widths(sizes.features, h.hidden_width, h.hidden_layers, 2 * latents), h.activation, init);
-        let decoder = Mlp::new(&Mlp::widths(latents, h.hidden_width, h.hidden_layers, sizes.features), h.activation, init);
+        let encoder = Mlp::new(&Mlp::widths(sizes.features, sizes.hidden_width, sizes.hidden_layers, 2 * latents), sizes.activation, init);
+        let decoder = Mlp::new(&Mlp::widths(latents, sizes.hidden_width, sizes.hidden_layers, sizes.features), sizes.activation, init);
         let context = match sizes.effect {
             PerturbationEffect::Shift => 0,
             PerturbationEffect::Context => sizes.embedding,
@@ -65,22 +53,22 @@ impl CiteVae {
             latents: sizes.dynamic,
             context,
             history: sizes.dynamic,
-            width: h.transition_width,
-            hidden_layers: h.transition_layers,
+            width: sizes.transition_width,
+            hidden_layers: sizes.transition_layers,
         };
-        let prior = TransitionPrior::new(shape, h.activation, init);
+        let prior = TransitionPrior::new(shape, sizes.activation, init);
         // Small, so that targets the data say nothing about stay near zero
         // (no effect) under the sparsity penalty.
         let embedding = init.uniform([sizes.targets.max(1), sizes.dynamic, sizes.embedding], 0.01);
-        Self { encoder, decoder, prior, embedding, sizes }
+        Self { encoder, decoder, prior, embedding, shape: sizes }
     }
 
-    pub fn sizes(&self) -> Sizes {
-        self.sizes
+    pub fn shape(&self) -> Shape {
+        self.shape
     }
 
     pub fn encode(&self, x: Tensor<2>) -> Posterior {
-        let Sizes { invariant: ns, dynamic: nz, .. } = self.sizes;
+        let Shape { invariant: ns, dynamic: nz, .. } = self.shape;
         let out = self.encoder.forward(x);
         let s = (ns > 0).then(|| (out.clone().narrow(1, 0, ns), out.clone().narrow(1, ns, ns)));
         let z = out.narrow(1, 2 * ns, 2 * nz);
@@ -99,7 +87,7 @@ impl CiteVae {
     /// The effect of each row's perturbation, from `targets[r]`, the target
     /// ids of row r: the sum of its targets' embeddings.
     pub fn effect(&self, targets: &[&[u32]], device: &Device) -> Effect {
-        let Sizes { targets: k, dynamic: nz, embedding: e, .. } = self.sizes;
+        let Shape { targets: k, dynamic: nz, embedding: e, .. } = self.shape;
         let k = k.max(1);
         let rows = targets.len();
         let mut multi_hot = vec![0f32; rows * k];
@@ -110,7 +98,7 @@ impl CiteVae {
         }
         let multi_hot = Tensor::<2>::from_data(TensorData::new(multi_hot, [rows, k]), device);
         let summed = multi_hot.matmul(self.embedding.val().reshape([k, nz * e]));
-        match self.sizes.effect {
+        match self.shape.effect {
             PerturbationEffect::Shift => Effect::Shift(summed),
             PerturbationEffect::Context => Effect::Context(summed.reshape([rows, nz, e]).swap_dims(0, 1)),
         }

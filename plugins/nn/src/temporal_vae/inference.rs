@@ -11,11 +11,11 @@
 //! targets' embeddings; an unseen target has an embedding the sparsity
 //! penalty shrank towards zero, and so predicts the control's dynamics.
 
-use crate::network::CiteVae;
+use super::network::TemporalVae;
+use crate::Bracket;
+use crate::gaussian::standard_normal;
+use burn::tensor::{Device, Tensor, TensorData};
 use citebench_core::model::{ModelError, Query};
-use citebench_nn::burn::tensor::{Device, Tensor, TensorData};
-use citebench_nn::Bracket;
-use citebench_nn::gaussian::standard_normal;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
@@ -29,14 +29,22 @@ pub struct Latents {
     pub z: Vec<f32>,
 }
 
+impl Latents {
+    /// The latents of rows `rows`, in that order.
+    pub fn select_rows(&self, rows: &[usize], shape: super::Shape) -> Latents {
+        let pick = |values: &[f32], w: usize| rows.iter().flat_map(|&r| values[r * w..(r + 1) * w].iter().copied()).collect();
+        Latents { rows: rows.len(), s: pick(&self.s, shape.invariant), z: pick(&self.z, shape.dynamic) }
+    }
+}
+
 pub fn read(t: Tensor<2>) -> Result<Vec<f32>, ModelError> {
-    Ok(citebench_nn::values(t)?)
+    Ok(crate::values(t)?)
 }
 
 /// Posterior means of standardised rows `x`, `s` pooled by `unit`.
-pub fn posterior_means(model: &CiteVae, x: Vec<f32>, unit: &[u64], device: &Device) -> Result<Latents, ModelError> {
+pub fn posterior_means(model: &TemporalVae, x: Vec<f32>, unit: &[u64], device: &Device) -> Result<Latents, ModelError> {
     let rows = unit.len();
-    let sizes = model.sizes();
+    let sizes = model.shape();
     let posterior = model.encode(Tensor::from_data(TensorData::new(x, [rows, sizes.features]), device));
     let z = read(posterior.z_mean)?;
     let s = match posterior.s {
@@ -66,7 +74,7 @@ fn pool_by_unit(values: &[f32], width: usize, unit: &[u64]) -> Vec<f32> {
 
 /// What a rollout starts from and how it adds noise.
 pub struct Rollout<'a> {
-    pub model: &'a CiteVae,
+    pub model: &'a TemporalVae,
     /// Encoded control cells at time point 0.
     pub starts: &'a Latents,
     /// Per-latent interval that sampling searches for `z_t`.
@@ -79,7 +87,7 @@ pub struct Rollout<'a> {
 impl Rollout<'_> {
     /// `query.n_cells` standardised cells, row-major.
     pub fn cells(&self, query: &Query, rng: &mut ChaCha8Rng) -> Result<Vec<f32>, ModelError> {
-        let sizes = self.model.sizes();
+        let sizes = self.model.shape();
         let n = query.n_cells as usize;
         if n == 0 {
             return Ok(Vec::new());
