@@ -20,8 +20,8 @@ invariant_latents = 0
 dynamic_latents = 3
 observed = 8
 targets = 4
-time_points = 2
-units_per_condition = 60
+time_points = 4
+units_per_condition = 40
 
 [split]
 held_out_perturbations = []
@@ -41,6 +41,17 @@ latents = 3
 hidden_width = 32
 [models.hyperparameters.training]
 max_epochs = 60
+
+# Two lags: rows from time point 2 on have the full history.
+[[models]]
+plugin = "tdrl"
+[models.hyperparameters]
+latents = 3
+lags = 2
+hidden_width = 32
+transition_width = 16
+[models.hyperparameters.training]
+max_epochs = 40
 "#;
 
 #[test]
@@ -55,7 +66,7 @@ fn baselines_train_encode_and_are_deterministic() {
     };
     let first = run("a");
     let rows = read_results(&first);
-    for model in ["beta-vae", "ivae"] {
+    for model in ["beta-vae", "ivae", "tdrl"] {
         for metric in ["mcc", "r2_linear"] {
             let row = rows.iter().find(|r| r["model"] == model && r["metric"] == metric && r["time_point"] == "all").unwrap();
             assert_eq!(row["status"], "ok", "{model} {metric}: {}", row["message"]);

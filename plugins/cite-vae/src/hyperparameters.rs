@@ -104,6 +104,7 @@ impl Hyperparameters {
             transition_width: self.transition_width,
             transition_layers: self.transition_layers,
             activation: self.activation,
+            lags: 1,
         }
     }
 

@@ -114,6 +114,10 @@ impl FittedTemporalVae {
     /// `query.n_cells` cells per query, rolled forward from control cells at
     /// time point 0; with `noise`, the decoder's residual noise is added.
     pub fn predict(&self, queries: &[Query], noise: bool, compute: &Compute) -> Result<Matrix, ModelError> {
+        let lags = self.network.shape().lags;
+        if lags != 1 {
+            return Err(ModelError::Failed(format!("{} rolls the dynamics forward from one observed state, so it predicts only with lags = 1 (it has {lags})", self.name)));
+        }
         if self.starts.rows == 0 {
             return Err(ModelError::Failed(format!(
                 "{} predicts by rolling control cells forward from time point 0, but the training data has no control cells at time point 0",

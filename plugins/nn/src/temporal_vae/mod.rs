@@ -57,4 +57,7 @@ pub struct Shape {
     pub transition_width: usize,
     pub transition_layers: usize,
     pub activation: Activation,
+    /// Past states the transition reads: `z_t` given `z_{t-1}, ..., z_{t-lags}`
+    /// (TDRL uses 2). A row with fewer observed predecessors gets `N(0, I)`.
+    pub lags: usize,
 }

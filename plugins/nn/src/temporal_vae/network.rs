@@ -52,7 +52,7 @@ impl TemporalVae {
         let shape = TransitionShape {
             latents: sizes.dynamic,
             context,
-            history: sizes.dynamic,
+            history: sizes.dynamic * sizes.lags.max(1),
             width: sizes.transition_width,
             hidden_layers: sizes.transition_layers,
         };

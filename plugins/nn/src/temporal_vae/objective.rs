@@ -50,28 +50,42 @@ struct Batch {
     /// Per local row, its unit's position in the minibatch.
     unit: Vec<usize>,
     units: usize,
-    /// Local rows with an observed predecessor, and that predecessor.
+    /// Local rows whose unit was observed at each of the `lags` previous
+    /// time points, and those rows: `previous[l][k]` is `current[k]`'s
+    /// row `l + 1` time points earlier.
     current: Vec<usize>,
-    previous: Vec<usize>,
-    /// Local rows without one: their prior is `N(0, I)`.
+    previous: Vec<Vec<usize>>,
+    /// Local rows without a full history: their prior is `N(0, I)`.
     first: Vec<usize>,
 }
 
 impl Batch {
-    fn new(trajectories: &Trajectories, items: &[usize]) -> Self {
-        let mut batch = Self { rows: Vec::new(), unit: Vec::new(), units: items.len(), current: Vec::new(), previous: Vec::new(), first: Vec::new() };
+    fn new(trajectories: &Trajectories, items: &[usize], lags: usize) -> Self {
+        let lags = lags.max(1);
+        let mut batch =
+            Self { rows: Vec::new(), unit: Vec::new(), units: items.len(), current: Vec::new(), previous: vec![Vec::new(); lags], first: Vec::new() };
         for (b, &item) in items.iter().enumerate() {
             let start = batch.rows.len();
             let rows = &trajectories.units[item].rows;
             for (j, &row) in rows.iter().enumerate() {
                 let local = start + j;
-                // A predecessor is always earlier in the same trajectory.
-                match trajectories.predecessor[row].and_then(|p| rows[..j].iter().position(|&r| r == p)) {
-                    Some(p) => {
-                        batch.current.push(local);
-                        batch.previous.push(start + p);
+                // Predecessors are always earlier in the same trajectory.
+                let mut history = Vec::with_capacity(lags);
+                let mut at = row;
+                for _ in 0..lags {
+                    match trajectories.predecessor[at].and_then(|p| rows[..j].iter().position(|&r| r == p)) {
+                        Some(p) => {
+                            history.push(start + p);
+                            at = rows[p];
+                        }
+                        None => break,
                     }
-                    None => batch.first.push(local),
+                }
+                if history.len() == lags {
+                    batch.current.push(local);
+                    history.into_iter().enumerate().for_each(|(l, p)| batch.previous[l].push(p));
+                } else {
+                    batch.first.push(local);
                 }
                 batch.rows.push(row);
                 batch.unit.push(b);
@@ -103,7 +117,7 @@ impl Objective for Elbo<'_> {
     type Model = TemporalVae;
 
     fn loss(&self, model: &TemporalVae, items: &[usize], rng: &mut ChaCha8Rng, device: &Device) -> Tensor<1> {
-        let batch = Batch::new(self.trajectories, items);
+        let batch = Batch::new(self.trajectories, items, model.shape().lags);
         let n = batch.rows.len();
         let sizes = model.shape();
         let mut x = Vec::with_capacity(n * self.features);
@@ -142,10 +156,12 @@ impl Objective for Elbo<'_> {
             total = total + kl.mul_scalar(w.beta);
         }
         if !batch.current.is_empty() {
-            let (current, previous) = (indices(&batch.current, device), indices(&batch.previous, device));
+            let current = indices(&batch.current, device);
             let z_t = z.clone().select(0, current.clone());
+            // `[z_{t-1}, ..., z_{t-lags}]`, the transition's input.
+            let history = Tensor::cat(batch.previous.iter().map(|p| z.clone().select(0, indices(p, device))).collect(), 1);
             let targets: Vec<&[u32]> = batch.current.iter().map(|&l| self.trajectories.targets[batch.rows[l]].as_slice()).collect();
-            let log_p = model.log_transition(&model.effect(&targets, device), z.select(0, previous), z_t.clone());
+            let log_p = model.log_transition(&model.effect(&targets, device), history, z_t.clone());
             let log_q = log_density(z_t, posterior.z_mean.select(0, current.clone()), posterior.z_log_var.select(0, current));
             total = total + (log_q - log_p).sum().mul_scalar(w.gamma);
         }
@@ -169,9 +185,12 @@ mod tests {
             targets: vec![vec![]; 7],
             condition: vec![0; 7],
         };
-        let batch = Batch::new(&trajectories, &[1, 0]);
+        let batch = Batch::new(&trajectories, &[1, 0], 1);
         assert_eq!(batch.rows, vec![0, 2, 4, 5, 6]);
         assert_eq!(batch.unit, vec![0, 0, 1, 1, 1]);
-        assert_eq!((batch.current, batch.previous, batch.first), (vec![3, 4], vec![2, 3], vec![0, 1, 2]));
+        assert_eq!((batch.current, batch.previous, batch.first), (vec![3, 4], vec![vec![2, 3]], vec![0, 1, 2]));
+        // Two lags: only row 6 has both predecessors (5, then 4).
+        let batch = Batch::new(&trajectories, &[1, 0], 2);
+        assert_eq!((batch.current, batch.previous, batch.first), (vec![4], vec![vec![3], vec![2]], vec![0, 1, 2, 3]));
     }
 }
