@@ -16,7 +16,9 @@
 //! - [`scaling`]: per-feature standardisation fitted on training data, and
 //!   [`values`] to read a tensor back to the host;
 //! - [`train`]: the AdamW training loop with early stopping, restarts and a NaN guard;
-//! - [`vae`]: the Gaussian encoder and cell minibatches of the cell-level VAEs.
+//! - [`vae`]: the Gaussian encoder and cell minibatches of the cell-level VAEs;
+//! - [`latent_shift`]: predicting a perturbation as a latent shift of
+//!   encoded control cells (SAMS-VAE, CPA).
 //!
 //! Everything computes in `f32` on burn 0.22 tensors, which carry no backend
 //! type: the device chosen in [`backend`] decides where they live.
@@ -27,6 +29,7 @@ pub mod componentwise;
 mod error;
 pub mod gaussian;
 pub mod init;
+pub mod latent_shift;
 pub mod likelihood;
 pub mod mlp;
 pub mod scaling;
