@@ -13,9 +13,8 @@ use citebench_core::data::Observations;
 use citebench_core::model::{Capabilities, LatentEstimate, Model, ModelEnv, ModelError, Progress};
 use citebench_nn::burn::tensor::{Device, Tensor};
 use citebench_nn::gaussian::{kl_to_standard_normal, reparameterise, standard_normal};
-use citebench_nn::vae::{cell_training_defaults, check_sizes, encode_cells};
-use citebench_nn::{Activation, CellVae, Compute, Initialiser, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows, seeded, streams};
-use rand::Rng;
+use citebench_nn::vae::{CellShape, cell_training_defaults, check_sizes, encode_cells, fit_cells};
+use citebench_nn::{Activation, CellVae, Compute, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
@@ -52,6 +51,10 @@ impl Default for Hyperparameters {
 }
 
 impl Hyperparameters {
+    fn shape(&self) -> CellShape {
+        CellShape { latents: self.latents, hidden_width: self.hidden_width, hidden_layers: self.hidden_layers, activation: self.activation }
+    }
+
     pub fn training(&self) -> TrainConfig {
         self.training.over(cell_training_defaults())
     }
@@ -105,13 +108,8 @@ impl Model for BetaVae {
         let x_std = standardiser.forward(x);
         let features = x.cols();
         let h = &self.h;
-        let init = |restart: usize| {
-            let mut rng = seeded(self.seed, streams::restart(restart));
-            CellVae::new(features, h.hidden_width, h.hidden_layers, h.latents, h.activation, &mut Initialiser::new(&mut rng, self.compute.device()))
-        };
         let objective = Elbo { x: &x_std, features, latents: self.h.latents, beta: self.h.beta };
-        let training_seed = seeded(self.seed, streams::TRAINING).next_u64();
-        let (network, _) = citebench_nn::train(init, &objective, train.len(), &self.h.training(), &self.compute, training_seed, progress)?;
+        let network = fit_cells(&objective, train.len(), features, h.shape(), |vae, _| vae, &h.training(), self.seed, &self.compute, progress)?;
         self.fitted = Some((network, standardiser));
         Ok(())
     }

@@ -19,9 +19,8 @@ use citebench_nn::burn::tensor::activation::log_softmax;
 use citebench_nn::burn::tensor::{Device, Tensor, TensorData};
 use citebench_nn::gaussian::{kl_to_standard_normal, reparameterise, standard_normal};
 use citebench_nn::latent_shift::{ConditionDesign, ControlStarts};
-use citebench_nn::vae::{cell_training_defaults, check_sizes, encode_cells};
-use citebench_nn::{Activation, CellVae, Compute, Initialiser, Mlp, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows, seeded, streams, values};
-use rand::Rng;
+use citebench_nn::vae::{CellShape, cell_training_defaults, check_sizes, encode_cells, fit_cells};
+use citebench_nn::{Activation, CellVae, Compute, Mlp, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows, streams, values};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
@@ -64,6 +63,10 @@ impl Default for Hyperparameters {
 }
 
 impl Hyperparameters {
+    fn shape(&self) -> CellShape {
+        CellShape { latents: self.latents, hidden_width: self.hidden_width, hidden_layers: self.hidden_layers, activation: self.activation }
+    }
+
     pub fn training(&self) -> TrainConfig {
         self.training.over(cell_training_defaults())
     }
@@ -136,7 +139,6 @@ struct Fitted {
     network: Network,
     standardiser: Standardiser,
     starts: ControlStarts,
-    seen_time: Vec<bool>,
     targets: usize,
     time_points: usize,
 }
@@ -181,17 +183,6 @@ impl Model for Cpa {
         let design = ConditionDesign::new(train);
         let (class, n_classes) = classes(train);
         let h = &self.h;
-        let init = |restart: usize| {
-            let mut rng = seeded(self.seed, streams::restart(restart));
-            let mut init = Initialiser::new(&mut rng, self.compute.device());
-            let vae = CellVae::new(features, h.hidden_width, h.hidden_layers, h.latents, h.activation, &mut init);
-            Network {
-                vae,
-                target_embedding: init.uniform([design.targets, h.latents], 0.01),
-                time_embedding: init.uniform([design.time_points, h.latents], 0.01),
-                adversary: Mlp::new(&Mlp::widths(h.latents, h.hidden_width, 1, n_classes.max(1)), h.activation, &mut init),
-            }
-        };
         let objective = Elbo {
             x: &x_std,
             features,
@@ -202,16 +193,18 @@ impl Model for Cpa {
             beta: h.beta,
             adversary: h.adversary,
         };
-        let training_seed = seeded(self.seed, streams::TRAINING).next_u64();
-        let (network, _) = citebench_nn::train(init, &objective, train.len(), &h.training(), &self.compute, training_seed, progress)?;
+        let network = fit_cells(&objective, train.len(), features, h.shape(), |vae, init| Network {
+            vae,
+            target_embedding: init.uniform([design.targets, h.latents], 0.01),
+            time_embedding: init.uniform([design.time_points, h.latents], 0.01),
+            adversary: Mlp::new(&Mlp::widths(h.latents, h.hidden_width, 1, n_classes.max(1)), h.activation, init),
+        }, &h.training(), self.seed, &self.compute, progress)?;
         let all: Vec<usize> = (0..train.len()).collect();
         let starts = self.compute.run(|| {
             let (targets, time) = design.indicators(&all, self.compute.device());
             ControlStarts::new(&network.vae, train, &x_std, |basal| basal + network.shift(targets, time), self.compute.device())
         })?;
-        let mut seen_time = vec![false; design.time_points];
-        train.time_point().iter().for_each(|&t| seen_time[t as usize] = true);
-        self.fitted = Some(Fitted { network, standardiser, starts, seen_time, targets: design.targets, time_points: design.time_points });
+        self.fitted = Some(Fitted { network, standardiser, starts, targets: design.targets, time_points: design.time_points });
         Ok(())
     }
 
@@ -227,12 +220,6 @@ impl Model for Cpa {
         // decoder input of those cells too, and is replaced).
         let shift = |query: &Query, _start: usize| -> Result<Vec<f32>, ModelError> {
             let t = query.time_point as usize;
-            if !f.seen_time.get(t).copied().unwrap_or(false) {
-                return Err(ModelError::Failed(format!("cpa learns one embedding per time point and saw no cells at time point index {t}")));
-            }
-            if let Some(&g) = query.perturbation.targets().iter().find(|&&g| g as usize >= f.targets) {
-                return Err(ModelError::Failed(format!("query names target {g}, beyond the {} the model was trained with", f.targets)));
-            }
             let mut targets = vec![0f32; f.targets];
             query.perturbation.targets().iter().for_each(|&g| targets[g as usize] = 1.0);
             let mut time = vec![0f32; f.time_points];

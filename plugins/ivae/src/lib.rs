@@ -17,9 +17,8 @@ use citebench_core::model::{Capabilities, LatentEstimate, Model, ModelEnv, Model
 use citebench_nn::burn::module::{Module, Param};
 use citebench_nn::burn::tensor::{Device, Int, Tensor, TensorData};
 use citebench_nn::gaussian::{kl_between, reparameterise, standard_normal};
-use citebench_nn::vae::{cell_training_defaults, check_sizes, encode_cells};
-use citebench_nn::{Activation, CellVae, Compute, Initialiser, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows, seeded, streams};
-use rand::Rng;
+use citebench_nn::vae::{CellShape, cell_training_defaults, check_sizes, encode_cells, fit_cells};
+use citebench_nn::{Activation, CellVae, Compute, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -72,6 +71,10 @@ impl Default for Hyperparameters {
 }
 
 impl Hyperparameters {
+    fn shape(&self) -> CellShape {
+        CellShape { latents: self.latents, hidden_width: self.hidden_width, hidden_layers: self.hidden_layers, activation: self.activation }
+    }
+
     pub fn training(&self) -> TrainConfig {
         self.training.over(cell_training_defaults())
     }
@@ -159,17 +162,8 @@ impl Model for Ivae {
         let features = x.cols();
         let (condition, n_conditions) = conditions(train, self.h.auxiliary);
         let h = &self.h;
-        let init = |restart: usize| {
-            let mut rng = seeded(self.seed, streams::restart(restart));
-            let mut init = Initialiser::new(&mut rng, self.compute.device());
-            let vae = CellVae::new(features, h.hidden_width, h.hidden_layers, h.latents, h.activation, &mut init);
-            // Priors start at N(0, I) with a little spread, so conditions
-            // differ from the first step on.
-            Network { vae, prior: init.uniform([n_conditions, 2 * h.latents], 0.1) }
-        };
         let objective = Elbo { x: &x_std, features, condition: &condition, latents: h.latents, beta: h.beta };
-        let training_seed = seeded(self.seed, streams::TRAINING).next_u64();
-        let (network, _) = citebench_nn::train(init, &objective, train.len(), &h.training(), &self.compute, training_seed, progress)?;
+        let network = fit_cells(&objective, train.len(), features, h.shape(), |vae, init| Network { vae, prior: init.uniform([n_conditions, 2 * h.latents], 0.1) }, &h.training(), self.seed, &self.compute, progress)?;
         self.fitted = Some((network, standardiser));
         Ok(())
     }

@@ -15,6 +15,10 @@ use rand::RngExt;
 /// decoder, from the training data.
 pub struct ControlStarts {
     latents: usize,
+    /// Which time points had training cells: a model learns nothing about the others.
+    seen_time: Vec<bool>,
+    /// Targets the model was trained with.
+    targets: u32,
     /// Per time point index, the posterior means of its control cells (row-major).
     by_time: Vec<Vec<f32>>,
     /// Per-feature root-mean-square of `x - g(posterior mean)`, standard units.
@@ -42,7 +46,9 @@ impl ControlStarts {
         for i in (0..train.len()).filter(|&i| train.perturbation_of(i).is_control()) {
             by_time[train.time_point()[i] as usize].extend_from_slice(&mean[i * latents..(i + 1) * latents]);
         }
-        Ok(Self { latents, by_time, residual_scale })
+        let mut seen_time = vec![false; train.n_time_points()];
+        train.time_point().iter().for_each(|&t| seen_time[t as usize] = true);
+        Ok(Self { latents, seen_time, targets: train.n_targets(), by_time, residual_scale })
     }
 
     /// The time point with control cells nearest to `t` (ties to the earlier).
@@ -53,7 +59,9 @@ impl ControlStarts {
     /// Cells for each query, `shift(query, start time)` giving the latent
     /// shift (a row of `latents`) from control cells encoded at the start
     /// time point to the queried condition; query `q` draws from stream
-    /// `first_stream + q` of `seed`. Returns standardised cells, row-major.
+    /// `first_stream + q` of `seed`. A query at a time point without
+    /// training cells, or naming a target beyond the trained ones, is an
+    /// error: the model has learned nothing about it.
     pub fn predict(
         &self,
         name: &str,
@@ -69,6 +77,13 @@ impl ControlStarts {
         let k = self.latents;
         let mut cells = Vec::new();
         for (q, query) in queries.iter().enumerate() {
+            let t = query.time_point as usize;
+            if !self.seen_time.get(t).copied().unwrap_or(false) {
+                return Err(ModelError::Failed(format!("{name} learns one effect per time point and saw no training cells at time point index {t}")));
+            }
+            if let Some(&g) = query.perturbation.targets().iter().find(|&&g| g >= self.targets) {
+                return Err(ModelError::Failed(format!("{name}: the query names target {g}, beyond the {} it was trained with", self.targets)));
+            }
             let start = self.nearest(query.time_point).ok_or_else(|| ModelError::Failed(format!("{name} predicts from control cells, and the training data has none")))?;
             let pool = &self.by_time[start];
             let delta = shift(query, start)?;

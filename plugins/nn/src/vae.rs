@@ -4,11 +4,12 @@
 
 use crate::init::Initialiser;
 use crate::mlp::{Activation, Mlp};
-use crate::{Compute, Standardiser, TrainConfig};
+use crate::{Compute, Objective, Standardiser, TrainConfig, seeded, streams};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use citebench_core::data::{LatentBlock, Matrix, Observations};
-use citebench_core::model::{LatentEstimate, ModelError};
+use citebench_core::model::{LatentEstimate, ModelError, Progress};
+use rand::Rng;
 
 /// An MLP from features to the mean and log-variance of a diagonal
 /// Gaussian posterior over `latents` latents.
@@ -51,6 +52,42 @@ impl CellVae {
         let rows: Vec<usize> = (0..x.len() / features.max(1)).collect();
         crate::values(self.encoder.forward(gather_rows(x, features, &rows, device)).0)
     }
+}
+
+/// The sizes of a cell-level VAE's encoder and decoder.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CellShape {
+    pub latents: usize,
+    pub hidden_width: usize,
+    pub hidden_layers: usize,
+    pub activation: Activation,
+}
+
+/// Trains a cell-level model on items (cells) `0..n_cells`: restart `r`'s
+/// network is `build(vae, init)`, `vae` a fresh [`CellVae`] of `shape` for
+/// `features` features and `init` the rest of its initialisation stream,
+/// with the seeds of [`streams`], so every cell-level plugin draws the
+/// same way.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_cells<O: Objective>(
+    objective: &O,
+    n_cells: usize,
+    features: usize,
+    shape: CellShape,
+    build: impl Fn(CellVae, &mut Initialiser) -> O::Model,
+    training: &TrainConfig,
+    seed: u64,
+    compute: &Compute,
+    progress: &mut dyn Progress,
+) -> Result<O::Model, crate::NnError> {
+    let init = |restart: usize| {
+        let mut rng = seeded(seed, streams::restart(restart));
+        let mut init = Initialiser::new(&mut rng, compute.device());
+        let vae = CellVae::new(features, shape.hidden_width, shape.hidden_layers, shape.latents, shape.activation, &mut init);
+        build(vae, &mut init)
+    };
+    let training_seed = seeded(seed, streams::TRAINING).next_u64();
+    Ok(crate::train(init, objective, n_cells, training, compute, training_seed, progress)?.0)
 }
 
 /// The optimiser settings a cell-level VAE starts from: an item is a

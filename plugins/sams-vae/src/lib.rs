@@ -19,9 +19,8 @@ use citebench_nn::burn::tensor::activation::sigmoid;
 use citebench_nn::burn::tensor::{Device, Tensor, TensorData};
 use citebench_nn::gaussian::{kl_between, reparameterise, standard_normal};
 use citebench_nn::latent_shift::{ConditionDesign, ControlStarts};
-use citebench_nn::vae::{cell_training_defaults, check_sizes, encode_cells};
-use citebench_nn::{Activation, CellVae, Compute, Initialiser, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows, seeded, streams, values};
-use rand::Rng;
+use citebench_nn::vae::{CellShape, cell_training_defaults, check_sizes, encode_cells, fit_cells};
+use citebench_nn::{Activation, CellVae, Compute, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows, streams, values};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
@@ -63,6 +62,10 @@ impl Default for Hyperparameters {
 }
 
 impl Hyperparameters {
+    fn shape(&self) -> CellShape {
+        CellShape { latents: self.latents, hidden_width: self.hidden_width, hidden_layers: self.hidden_layers, activation: self.activation }
+    }
+
     pub fn training(&self) -> TrainConfig {
         self.training.over(cell_training_defaults())
     }
@@ -137,8 +140,6 @@ struct Fitted {
     network: Network,
     standardiser: Standardiser,
     starts: ControlStarts,
-    /// Which time points had training cells (the others have no effects to predict with).
-    seen_time: Vec<bool>,
     targets: usize,
 }
 
@@ -166,10 +167,8 @@ impl Model for SamsVae {
         let features = x.cols();
         let design = ConditionDesign::new(train);
         let h = &self.h;
-        let init = |restart: usize| {
-            let mut rng = seeded(self.seed, streams::restart(restart));
-            let mut init = Initialiser::new(&mut rng, self.compute.device());
-            let vae = CellVae::new(features, h.hidden_width, h.hidden_layers, h.latents, h.activation, &mut init);
+        let objective = Elbo { x: &x_std, features, design: &design, latents: h.latents, beta: h.beta, sparsity: h.sparsity };
+        let network = fit_cells(&objective, train.len(), features, h.shape(), |vae, init| {
             let (k, t) = (design.targets, design.time_points);
             Network {
                 vae,
@@ -179,14 +178,9 @@ impl Model for SamsVae {
                 mask_logits: init.constant([k, h.latents], 0.0),
                 time_points: t,
             }
-        };
-        let objective = Elbo { x: &x_std, features, design: &design, latents: h.latents, beta: h.beta, sparsity: h.sparsity };
-        let training_seed = seeded(self.seed, streams::TRAINING).next_u64();
-        let (network, _) = citebench_nn::train(init, &objective, train.len(), &h.training(), &self.compute, training_seed, progress)?;
+        }, &h.training(), self.seed, &self.compute, progress)?;
         let starts = self.compute.run(|| ControlStarts::new(&network.vae, train, &x_std, |z| z, self.compute.device()))?;
-        let mut seen_time = vec![false; design.time_points];
-        train.time_point().iter().for_each(|&t| seen_time[t as usize] = true);
-        self.fitted = Some(Fitted { network, standardiser, starts, seen_time, targets: design.targets });
+        self.fitted = Some(Fitted { network, standardiser, starts, targets: design.targets });
         Ok(())
     }
 
@@ -200,12 +194,6 @@ impl Model for SamsVae {
         // The shift from control cells at `start` to the query: b_t - b_start + sum_k m_k e_{k,t}.
         let shift = |query: &Query, start: usize| -> Result<Vec<f32>, ModelError> {
             let t = query.time_point as usize;
-            if !f.seen_time.get(t).copied().unwrap_or(false) {
-                return Err(ModelError::Failed(format!("sams-vae learns one effect per time point and saw no cells at time point index {t}")));
-            }
-            if let Some(&g) = query.perturbation.targets().iter().find(|&&g| g as usize >= f.targets) {
-                return Err(ModelError::Failed(format!("query names target {g}, beyond the {} the model was trained with", f.targets)));
-            }
             let (k, tn) = (f.targets, f.network.time_points);
             let mut targets = vec![0f32; 2 * k];
             query.perturbation.targets().iter().for_each(|&g| targets[g as usize] = 1.0);
@@ -232,6 +220,7 @@ citebench_core::export_model!(SamsVae);
 mod tests {
     use super::*;
     use citebench_core::model::parse_hyperparameters;
+    use citebench_nn::{Initialiser, seeded};
 
     #[test]
     fn defaults_are_valid_and_keys_are_checked() {
