@@ -6,7 +6,8 @@ use citebench_core::abi::host::PluginCatalog;
 use citebench_core::runner::RunObserver;
 use citebench_core::runner::summary::{Problem, Summary};
 use citebench_core::scenario::Scenario;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Table;
+use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
 use indicatif::{ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -64,9 +65,27 @@ impl RunObserver for ProgressBar {
     }
 }
 
+/// How a summary table is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableStyle {
+    /// Box-drawing characters, for the terminal.
+    Terminal,
+    /// A Markdown table, for README files.
+    Markdown,
+}
+
 pub fn print_summary(scenario: &Scenario, summary: &Summary) {
+    print_summary_as(&scenario.name, scenario.seeds.len(), summary, TableStyle::Terminal);
+}
+
+/// The summary of `seeds` seeds of scenario `name`: the table, then one line
+/// per model and reason for every skipped or failed value.
+pub fn print_summary_as(name: &str, seeds: usize, summary: &Summary, style: TableStyle) {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
+    table.load_preset(match style {
+        TableStyle::Terminal => UTF8_FULL_CONDENSED,
+        TableStyle::Markdown => ASCII_MARKDOWN,
+    });
     let swept = summary.rows.iter().any(|(_, point)| !point.is_empty());
     let mut header = vec!["model".to_string()];
     if swept {
@@ -88,8 +107,10 @@ pub fn print_summary(scenario: &Scenario, summary: &Summary) {
         }
         table.add_row(row);
     }
-    let seeds = scenario.seeds.len();
-    println!("{} ({} seed{}; mean ± sd over seeds)", scenario.name, seeds, if seeds == 1 { "" } else { "s" });
+    println!("{name} ({seeds} seed{}; mean ± sd over seeds)", if seeds == 1 { "" } else { "s" });
+    if style == TableStyle::Markdown {
+        println!();
+    }
     println!("{table}");
     // One line per (model, status, message), naming every metric it hit:
     // a model that cannot encode skips every latent metric for one reason.

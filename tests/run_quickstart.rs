@@ -81,3 +81,28 @@ fn results_are_never_overwritten() {
     assert!(text(&output.stderr).contains("already exists"), "{}", text(&output.stderr));
     assert_eq!(std::fs::read_to_string(out.join("results.csv")).unwrap(), "precious");
 }
+
+/// `citebench summary --markdown` prints each model's mean ± sd over seeds
+/// of the overall values in results.csv, as a Markdown table README can hold.
+#[test]
+fn summary_reprints_the_results_as_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = run_quickstart(&dir.path().join("a"));
+    let csv = dir.path().join("a/results.csv");
+    let output = citebench(&["summary", csv.to_str().unwrap(), "--markdown", "--metrics", "ood_mse,mcc"]);
+    assert!(output.status.success(), "stderr: {}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(lines[0].split('|').map(str::trim).filter(|c| !c.is_empty()).collect::<Vec<_>>(), ["model", "ood_mse", "mcc"]);
+    let additive = lines.iter().find(|l| l.starts_with("| additive")).expect("an additive row");
+    let values = overall(&rows, "additive", "ood_mse");
+    let m = mean(&values);
+    let sd = (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt();
+    let cell = additive.split('|').nth(2).unwrap().trim();
+    assert_eq!(cell, format!("{m:.3} ± {sd:.3}"));
+    assert_eq!(additive.split('|').nth(3).unwrap().trim(), "-", "additive does not encode");
+
+    let unknown = citebench(&["summary", csv.to_str().unwrap(), "--metrics", "mcc,ood_mes"]);
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("`ood_mes`"), "{}", text(&unknown.stderr));
+}

@@ -9,6 +9,7 @@ mod plot;
 mod plugins;
 mod run;
 mod simulate;
+mod summary;
 mod validate;
 
 use anyhow::Result;
@@ -35,6 +36,8 @@ pub enum Command {
     Merge(merge::Args),
     /// Plot a results.csv: each metric against each swept key.
     Plot(plot::Args),
+    /// Print a results.csv's summary table again, or as Markdown (--markdown).
+    Summary(summary::Args),
     /// Time a scenario's run and report the runner's scheduling overhead.
     Bench(bench::Args),
     /// Simulate a scenario's data and write it as .h5ad (AnnData) or .csv.
@@ -53,6 +56,7 @@ pub fn execute(command: Command, plugin_dir: Option<&Path>) -> Result<()> {
         Command::Jobs(args) => jobs::execute(args),
         Command::Merge(args) => merge::execute(args),
         Command::Plot(args) => plot::execute(args),
+        Command::Summary(args) => summary::execute(args),
         Command::Bench(args) => bench::execute(args, plugin_dir),
         Command::Evaluate(args) => evaluate::execute(args),
     }

@@ -9,7 +9,9 @@
 //! B holds same-step effects (empty unless the `instantaneous_effects`
 //! violation fills it) and F_{c,i} is the mechanism of latent i in the
 //! unit's condition c: LReLU(eps + a) unperturbed, or a perturbed
-//! mechanism (module `intervention`). Solving in causal order is what lets a
+//! mechanism (module `intervention`). The outer LReLU is TDRL's
+//! post-nonlinearity; with `transition = "independent"` it is the identity,
+//! so that a latent is Gaussian given its condition, as in iVAE's model. Solving in causal order is what lets a
 //! child see its same-step parent's value, perturbed or not, in the same step.
 
 use bevy_ecs::prelude::*;
@@ -29,17 +31,33 @@ pub(crate) enum Mechanism {
     Do(f32),
     /// LReLU(eps + gain * a): the parents' influence changes.
     Soft(f32),
+    /// LReLU(scale * eps + a) + delta: location and spread change.
+    ShiftScale { delta: f32, scale: f32 },
 }
 
 impl Mechanism {
-    fn apply(self, noise: f32, input: f32) -> f32 {
+    fn apply(self, noise: f32, input: f32, post: PostNonlinearity) -> f32 {
+        let f = |x: f32| match post {
+            PostNonlinearity::LeakyRelu => leaky_relu(x),
+            PostNonlinearity::Identity => x,
+        };
         match self {
-            Self::Observational => leaky_relu(noise + input),
-            Self::Shift(delta) => leaky_relu(noise + input) + delta,
+            Self::Observational => f(noise + input),
+            Self::Shift(delta) => f(noise + input) + delta,
             Self::Do(value) => value,
-            Self::Soft(gain) => leaky_relu(noise + gain * input),
+            Self::Soft(gain) => f(noise + gain * input),
+            Self::ShiftScale { delta, scale } => f(scale * noise + input) + delta,
         }
     }
+}
+
+/// The function a mechanism applies to its noise plus its parents' input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PostNonlinearity {
+    /// TDRL's LReLU(0.2).
+    LeakyRelu,
+    /// None: Gaussian noise stays Gaussian.
+    Identity,
 }
 
 /// Same-step effects among dynamic latents: a causal order and, per latent,
@@ -64,6 +82,7 @@ pub(crate) struct Assignment {
     pub(crate) contemporaneous: Contemporaneous,
     /// `mechanisms[c][i]`: latent i's mechanism in condition c.
     pub(crate) mechanisms: Vec<Vec<Mechanism>>,
+    pub(crate) post: PostNonlinearity,
 }
 
 impl Assignment {
@@ -72,7 +91,7 @@ impl Assignment {
         let mechanisms = &self.mechanisms[condition as usize];
         for &i in &self.contemporaneous.order {
             let input = self.contemporaneous.parents[i].iter().fold(drive.input[i], |a, &(j, b)| a + b * drive.input[j]);
-            drive.input[i] = mechanisms[i].apply(drive.noise[i], input);
+            drive.input[i] = mechanisms[i].apply(drive.noise[i], input, self.post);
         }
     }
 }
@@ -110,6 +129,7 @@ mod tests {
         let assignment = Assignment {
             contemporaneous,
             mechanisms: vec![vec![Mechanism::Observational, Mechanism::Do(5.0)]],
+            post: PostNonlinearity::LeakyRelu,
         };
         let mut drive = Drive { noise: vec![0.25, 9.0], input: vec![1.0, -3.0] };
         assignment.solve(0, &mut drive);
@@ -118,9 +138,14 @@ mod tests {
 
     #[test]
     fn mechanisms_follow_their_formulas() {
-        assert_eq!(Mechanism::Observational.apply(-1.0, -1.0), -0.4);
-        assert_eq!(Mechanism::Shift(2.0).apply(1.0, 0.5), 3.5);
-        assert_eq!(Mechanism::Do(-2.0).apply(1.0, 100.0), -2.0);
-        assert_eq!(Mechanism::Soft(0.5).apply(1.0, 2.0), 2.0);
+        let lrelu = PostNonlinearity::LeakyRelu;
+        assert_eq!(Mechanism::Observational.apply(-1.0, -1.0, lrelu), -0.4);
+        assert_eq!(Mechanism::Shift(2.0).apply(1.0, 0.5, lrelu), 3.5);
+        assert_eq!(Mechanism::Do(-2.0).apply(1.0, 100.0, lrelu), -2.0);
+        assert_eq!(Mechanism::Soft(0.5).apply(1.0, 2.0, lrelu), 2.0);
+        assert_eq!(Mechanism::ShiftScale { delta: 1.0, scale: 2.0 }.apply(-1.0, 0.5, lrelu), 0.7);
+        let identity = PostNonlinearity::Identity;
+        assert_eq!(Mechanism::Observational.apply(-1.0, -1.0, identity), -2.0);
+        assert_eq!(Mechanism::ShiftScale { delta: 1.0, scale: 2.0 }.apply(-1.0, 0.0, identity), -1.0);
     }
 }

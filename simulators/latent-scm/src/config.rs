@@ -28,8 +28,16 @@ pub struct LatentScmConfig {
     pub observed: usize,
     /// Layers of the mixing MLP g (at least 1: the linear first layer).
     pub mixing_layers: usize,
+    /// The mixing's linear first layer A.
+    pub mixing_first_layer: FirstLayer,
+    /// How the past drives the dynamic latents.
+    pub transition: TransitionKind,
     /// How many past states the transition reads (TDRL uses 2).
     pub lags: usize,
+    /// TDRL's filter on the lagged weights: a draw of W_l is kept only if
+    /// its condition number is below this quantile of the condition numbers
+    /// of 10^4 reference draws (TDRL: 0.25); 1 keeps the first draw.
+    pub transition_condition_quantile: f64,
     /// Perturbation targets, named "P0", "P1", ...; each is simulated alone.
     pub targets: u32,
     /// Dynamic latents each target acts on (chosen at random, without replacement).
@@ -72,7 +80,10 @@ impl Default for LatentScmConfig {
             dynamic_latents: 4,
             observed: 20,
             mixing_layers: 2,
+            mixing_first_layer: FirstLayer::Gaussian,
+            transition: TransitionKind::Lagged,
             lags: 1,
+            transition_condition_quantile: 1.0,
             targets: 9,
             latents_per_target: 1,
             combinations: Vec::new(),
@@ -92,6 +103,32 @@ impl Default for LatentScmConfig {
     }
 }
 
+/// The mixing's linear first layer A (observed x latents).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstLayer {
+    /// Entries N(0, 1 / latents): injective with probability one, but its
+    /// condition number grows with the number of latents.
+    #[default]
+    Gaussian,
+    /// Orthonormal columns (A^T A = I), as TDRL's orthogonal mixing layers:
+    /// every latent direction reaches the features at the same scale.
+    Orthogonal,
+}
+
+/// How the past drives the dynamic latents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransitionKind {
+    /// TDRL's transition: z_t = LReLU(eps_t + sum_l LReLU(z_{t-l} W_l)).
+    #[default]
+    Lagged,
+    /// No lagged effects and no post-nonlinearity: z_t = eps_t under
+    /// control, so given the condition the latents are independent
+    /// Gaussians, as in iVAE's generative model.
+    Independent,
+}
+
 /// How a perturbation changes the mechanism of a target latent z_i.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -104,6 +141,11 @@ pub enum InterventionKind {
     /// Soft intervention: the parents' influence is scaled by a gain,
     /// z_i = LReLU(eps_i + gain_i * a_i), gain_i = 1 + dose * (r_i - 1), r_i ~ U(-1, 1).
     Soft,
+    /// Shift and noise scale: z_i = LReLU(scale_i * eps_i + a_i) + dose * delta_i,
+    /// scale_i = q_i^dose with q_i log-uniform in [1/3, 3]: the condition
+    /// moves both the location and the spread of the latent, which is what
+    /// iVAE's identifiability (2n + 1 conditions) needs of a Gaussian prior.
+    ShiftScale,
 }
 
 /// Which units are observed at which time points.
@@ -168,6 +210,29 @@ impl LatentScmConfig {
     }
 
     pub(crate) fn check_magnitudes(&self) -> Result<(), ConfigError> {
+        if !(self.transition_condition_quantile > 0.0 && self.transition_condition_quantile <= 1.0) {
+            return Err(invalid(format!(
+                "`transition_condition_quantile` = {} must be in (0, 1]: the share of reference draws \
+                 whose condition number a kept W_l may reach",
+                self.transition_condition_quantile
+            )));
+        }
+        if self.transition == TransitionKind::Independent && self.transition_condition_quantile < 1.0 {
+            return Err(invalid(
+                "`transition_condition_quantile` filters the lagged weights, which `transition` = \"independent\" \
+                 does not have"
+                    .into(),
+            ));
+        }
+        if self.transition == TransitionKind::Independent
+            && self.violations.iter().any(|v| v.kind == crate::violation::ViolationKind::NonStationary)
+        {
+            return Err(invalid(
+                "`violations`: `non_stationary` drifts the lagged weights, which `transition` = \"independent\" \
+                 does not have"
+                    .into(),
+            ));
+        }
         for (key, value) in [
             ("effect_size", self.effect_size),
             ("dose", self.dose),
@@ -242,7 +307,11 @@ pub(crate) mod tests {
             ("dose = -0.5", &["`dose` = -0.5"]),
             ("observation_noise = nan", &["`observation_noise` = NaN"]),
             ("transition_noise = 1e300", &["`transition_noise`"]),
-            ("intervention = \"knockout\"", &["knockout", "shift", "do", "soft"]),
+            ("intervention = \"knockout\"", &["knockout", "shift", "do", "soft", "shift_scale"]),
+            ("transition = \"markov\"", &["markov", "lagged", "independent"]),
+            ("mixing_first_layer = \"unitary\"", &["unitary", "gaussian", "orthogonal"]),
+            ("transition_condition_quantile = 0.0", &["`transition_condition_quantile` = 0", "(0, 1]"]),
+            ("transition = \"independent\"\ntransition_condition_quantile = 0.25", &["`transition_condition_quantile`", "independent"]),
             ("observation_mode = \"bulk\"", &["bulk", "snapshots", "pseudobulk"]),
             ("[counts]\nlibrary_size = 0.0", &["`counts.library_size` = 0"]),
             ("combinations = [\"P0+P12\"]", &["`combinations`", "`P12`", "`P0+P12`"]),

@@ -63,7 +63,7 @@ mod world;
 mod tests;
 
 pub use citebench_counts::{CountConfig, Normalisation};
-pub use config::{InterventionKind, LatentScmConfig, ObservationMode};
+pub use config::{FirstLayer, InterventionKind, LatentScmConfig, ObservationMode, TransitionKind};
 pub use output::{Detailed, Notes, Profile};
 pub use violation::{ViolationConfig, ViolationKind};
 

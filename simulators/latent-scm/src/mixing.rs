@@ -2,12 +2,16 @@
 //! TDRL: an invertible leaky-ReLU MLP.
 //!
 //! g(v) = Q_{K-1} LReLU( ... Q_1 LReLU(A v)), with A an (observed x latents)
-//! Gaussian matrix and each Q_k a Haar-random orthogonal (observed x
-//! observed) matrix. A has full column rank with probability one, so A is
-//! injective; LReLU with a positive slope and orthogonal maps are
-//! bijections; hence g is injective, which identifiability needs. A's
-//! entries have variance 1 / latents so that a feature's scale, and the
-//! meaning of `observation_noise`, do not grow with the number of latents.
+//! matrix and each Q_k a Haar-random orthogonal (observed x observed)
+//! matrix. A is Gaussian by default, with entries of variance 1 / latents
+//! so that a feature's scale, and the meaning of `observation_noise`, do
+//! not grow with the number of latents; it has full column rank with
+//! probability one, but its condition number grows with the latents, so
+//! some directions reach the features faintly. `mixing_first_layer =
+//! "orthogonal"` takes `latents` columns of a Haar-random orthogonal matrix
+//! instead (A^T A = I), as TDRL's mixing does. Either way A is injective;
+//! LReLU with a positive slope and orthogonal maps are bijections; hence g
+//! is injective, which identifiability needs.
 //!
 //! Cells are mixed a block of rows at a time, as matrix products (module
 //! `gemm`). The `non_invertible_mixing` violation collapses latent
@@ -16,6 +20,7 @@
 use rand_chacha::ChaCha8Rng;
 
 use crate::activation::leaky_relu;
+use crate::config::FirstLayer;
 use crate::gemm::matmul_transposed;
 use crate::stream::standard_normal;
 
@@ -30,9 +35,19 @@ pub(crate) struct Mixing {
 }
 
 impl Mixing {
-    pub(crate) fn draw(latents: usize, observed: usize, layers: usize, rng: &mut ChaCha8Rng) -> Self {
-        let scale = 1.0 / (latents.max(1) as f32).sqrt();
-        let first = (0..observed * latents).map(|_| scale * standard_normal(rng)).collect();
+    pub(crate) fn draw(latents: usize, observed: usize, layers: usize, first: FirstLayer, rng: &mut ChaCha8Rng) -> Self {
+        let first = match first {
+            FirstLayer::Gaussian => {
+                let scale = 1.0 / (latents.max(1) as f32).sqrt();
+                (0..observed * latents).map(|_| scale * standard_normal(rng)).collect()
+            }
+            // The first `latents` columns of an orthogonal matrix are
+            // orthonormal; `observed` >= `latents` is checked by the config.
+            FirstLayer::Orthogonal => {
+                let q = random_orthogonal(observed, rng);
+                q.chunks_exact(observed).flat_map(|row| row[..latents].to_vec()).collect()
+            }
+        };
         let orthogonal = (1..layers).map(|_| random_orthogonal(observed, rng)).collect();
         Self { latents, observed, first, orthogonal }
     }
@@ -125,12 +140,23 @@ mod tests {
     }
 
     #[test]
+    fn orthogonal_first_layer_preserves_lengths() {
+        // A has orthonormal columns, so with one layer |g(v)| = |v|.
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mixing = Mixing::draw(3, 5, 1, FirstLayer::Orthogonal, &mut rng);
+        let v = [0.7, -1.2, 0.4];
+        let norm = |a: &[f32]| a.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm(&mixing.apply(&v)) - norm(&v)).abs() < 1e-5);
+        assert_eq!(mixing.first.len(), 15);
+    }
+
+    #[test]
     fn orthogonal_layers_preserve_distances_after_the_first() {
         // With one layer g is A v; every later layer is an isometry applied
         // after LReLU, so |g(u) - g(v)| <= |A u - A v| and LReLU shrinks by at
         // most its slope: the mixing cannot collapse two latent vectors.
         let mut rng = ChaCha8Rng::seed_from_u64(9);
-        let mixing = Mixing::draw(3, 6, 3, &mut rng);
+        let mixing = Mixing::draw(3, 6, 3, FirstLayer::Gaussian, &mut rng);
         let linear = Mixing { orthogonal: Vec::new(), ..mixing.clone() };
         let (u, v) = ([0.3, -1.0, 2.0], [0.2, -1.5, 1.0]);
         let dist = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f32>().sqrt();

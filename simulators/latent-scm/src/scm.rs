@@ -8,10 +8,10 @@ use bevy_ecs::prelude::*;
 use citebench_core::config::ConfigError;
 use citebench_core::simulator::SimulatorError;
 
-use crate::assignment::{self, Assignment, Contemporaneous};
-use crate::config::{LatentScmConfig, ObservationMode};
+use crate::assignment::{self, Assignment, Contemporaneous, PostNonlinearity};
+use crate::config::{LatentScmConfig, ObservationMode, TransitionKind};
 use crate::design::Design;
-use crate::intervention::Interventions;
+use crate::intervention::{EffectStreams, Interventions};
 use crate::mixing::Mixing;
 use crate::output::{Detailed, Profile};
 use crate::population::{self, Population};
@@ -53,20 +53,34 @@ impl Scm {
         let design = config.design()?;
         let streams = Streams::new(seed);
         let n = config.dynamic_latents;
-        let transition =
-            Transition::draw(n, config.lags, config.transition_noise as f32, &mut streams.mechanism(Draw::TransitionWeights));
+        let noise = config.transition_noise as f32;
+        let transition = match config.transition {
+            TransitionKind::Lagged => Transition::draw(
+                n,
+                config.lags,
+                noise,
+                config.transition_condition_quantile,
+                &mut streams.mechanism(Draw::TransitionWeights),
+                &mut streams.mechanism(Draw::TransitionConditioning),
+            ),
+            TransitionKind::Independent => Transition::independent(n, noise),
+        };
         let interventions = Interventions::draw(
             n,
             config.latents_per_target,
             config.effect_size as f32,
             config.targets,
-            &mut streams.mechanism(Draw::InterventionShifts),
-            &mut streams.mechanism(Draw::SoftGains),
+            &mut EffectStreams {
+                shifts: streams.mechanism(Draw::InterventionShifts),
+                gains: streams.mechanism(Draw::SoftGains),
+                scales: streams.mechanism(Draw::NoiseScales),
+            },
         );
         let mixing = Mixing::draw(
             config.invariant_latents + n,
             config.observed,
             config.mixing_layers,
+            config.mixing_first_layer,
             &mut streams.mechanism(Draw::Mixing),
         );
         let mut mechanisms = Mechanisms {
@@ -102,6 +116,10 @@ impl Scm {
         Assignment {
             contemporaneous: m.contemporaneous.clone(),
             mechanisms: m.interventions.mechanisms(&m.design.conditions, self.config.intervention, self.config.dose as f32),
+            post: match self.config.transition {
+                TransitionKind::Lagged => PostNonlinearity::LeakyRelu,
+                TransitionKind::Independent => PostNonlinearity::Identity,
+            },
         }
     }
 

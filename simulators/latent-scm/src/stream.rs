@@ -69,6 +69,10 @@ pub(crate) enum Draw {
     Counts = 20,
     /// The gains of soft interventions.
     SoftGains = 21,
+    /// The noise scales of shift-and-scale interventions.
+    NoiseScales = 22,
+    /// The reference draws behind the transition's condition-number filter.
+    TransitionConditioning = 23,
 }
 
 /// The seed of a simulation, from which every stream is derived.

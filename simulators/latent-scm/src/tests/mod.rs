@@ -55,7 +55,12 @@ pub(crate) fn small_config() -> impl Strategy<Value = LatentScmConfig> {
 }
 
 pub(crate) fn intervention_kind() -> impl Strategy<Value = InterventionKind> {
-    prop_oneof![Just(InterventionKind::Shift), Just(InterventionKind::Do), Just(InterventionKind::Soft)]
+    prop_oneof![
+        Just(InterventionKind::Shift),
+        Just(InterventionKind::Do),
+        Just(InterventionKind::Soft),
+        Just(InterventionKind::ShiftScale)
+    ]
 }
 
 pub(crate) fn observation_mode() -> impl Strategy<Value = ObservationMode> {

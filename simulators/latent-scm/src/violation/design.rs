@@ -16,7 +16,7 @@
 use rand::seq::index;
 
 use crate::config::LatentScmConfig;
-use crate::intervention::draw_effect;
+use crate::intervention::{EffectStreams, draw_effect};
 use crate::scm::Mechanisms;
 use crate::stream::{Draw, Streams};
 
@@ -32,14 +32,16 @@ pub(super) fn few_conditions(strength: f64, config: &LatentScmConfig, m: &mut Me
 pub(super) fn dense_targets(strength: f64, config: &LatentScmConfig, streams: &Streams, m: &mut Mechanisms) {
     let n = config.dynamic_latents;
     let extra = (strength * (n - config.latents_per_target) as f64).round() as usize;
-    let (mut rng, mut gains) = (streams.mechanism(Draw::DenseTargets), streams.mechanism_part(Draw::DenseTargets, 1));
+    let mut draws = EffectStreams {
+        shifts: streams.mechanism(Draw::DenseTargets),
+        gains: streams.mechanism_part(Draw::DenseTargets, 1),
+        scales: streams.mechanism_part(Draw::DenseTargets, 2),
+    };
     for effects in &mut m.interventions.effects {
         let untouched: Vec<usize> = (0..n).filter(|i| !effects.iter().any(|e| e.latent == *i)).collect();
-        let chosen = index::sample(&mut rng, untouched.len(), extra.min(untouched.len()));
-        let mut added: Vec<_> = chosen
-            .into_iter()
-            .map(|k| draw_effect(untouched[k], config.effect_size as f32, &mut rng, &mut gains))
-            .collect();
+        let chosen = index::sample(&mut draws.shifts, untouched.len(), extra.min(untouched.len()));
+        let mut added: Vec<_> =
+            chosen.into_iter().map(|k| draw_effect(untouched[k], config.effect_size as f32, &mut draws)).collect();
         effects.append(&mut added);
         effects.sort_by_key(|e| e.latent);
     }
