@@ -14,7 +14,7 @@
 pub mod read;
 pub mod write;
 
-pub use read::{AnnData, Column, DenseMatrix};
+pub use read::{AnnData, Column, DenseMatrix, RowBlock};
 use std::path::PathBuf;
 use thiserror::Error;
 
