@@ -109,7 +109,7 @@ impl H5adConfig {
         if !(self.target_sum > 0.0 && self.target_sum.is_finite()) {
             return Err(ConfigError::invalid(format!("`target_sum` is {}; expected a positive number", self.target_sum)));
         }
-        if !(self.max_memory_gib > 0.0) {
+        if self.max_memory_gib.is_nan() || self.max_memory_gib <= 0.0 {
             return Err(ConfigError::invalid(format!("`max_memory_gib` is {}; expected a positive number", self.max_memory_gib)));
         }
         if self.combination_separator.as_deref() == Some("") {

@@ -30,9 +30,6 @@ pub struct Design {
     pub perturbations: Vec<Perturbation>,
     pub target_names: Vec<String>,
     pub time_values: Vec<f32>,
-    /// Perturbation labels dropped for having fewer than `min_cells`
-    /// cells, with their counts.
-    pub dropped: Vec<(String, usize)>,
 }
 
 impl Design {
@@ -75,7 +72,7 @@ impl Design {
                 rows.push(row);
             }
         }
-        let mut dropped = Vec::new();
+        let mut dropped: Vec<&str> = Vec::new();
         for (&label, &n) in &taken {
             if n >= config.min_cells {
                 continue;
@@ -86,9 +83,9 @@ impl Design {
                     config.perturbation, config.min_cells
                 )));
             }
-            dropped.push((label.to_string(), n));
+            dropped.push(label);
         }
-        rows.retain(|&r| !dropped.iter().any(|(l, _)| *l == labels[r]));
+        rows.retain(|&r| !dropped.contains(&labels[r].as_str()));
 
         let separator = config.combination_separator.as_deref();
         let targets_of = |label: &str| -> Vec<String> {
@@ -130,7 +127,7 @@ impl Design {
                 replicate: index_of(&replicate_names, &replicates[row]),
             })
             .collect();
-        Ok(Self { cells, perturbations, target_names, time_values, dropped })
+        Ok(Self { cells, perturbations, target_names, time_values })
     }
 }
 
