@@ -33,7 +33,7 @@ pub struct Args {
 pub fn execute(args: Args, plugin_dir: Option<&Path>) -> Result<()> {
     let scenario = Scenario::load(&args.scenario)?;
     let catalog = PluginCatalog::scan(&super::plugin_dir(plugin_dir, Some(&scenario)))?;
-    let (simulators, metrics) = (super::simulators(), MetricRegistry::default());
+    let (simulators, metrics) = (super::simulators(&scenario.path), MetricRegistry::default());
     let engine = Engine { simulators: &simulators, metrics: &metrics };
     let planning = Instant::now();
     let plan = engine.plan(&scenario, &catalog, usize::from(args.jobs))?;

@@ -62,10 +62,13 @@ pub fn execute(command: Command, plugin_dir: Option<&Path>) -> Result<()> {
     }
 }
 
-/// Every simulator a scenario can name.
-pub fn simulators() -> SimulatorRegistry {
+/// Every simulator (data source) a scenario can name; `scenario` is the
+/// scenario file, whose folder relative data paths start from.
+pub fn simulators(scenario: &Path) -> SimulatorRegistry {
     let mut registry = SimulatorRegistry::default();
     registry.register(Box::new(citebench_latent_scm::LatentScm));
+    let folder = scenario.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    registry.register(Box::new(citebench_h5ad_source::H5adSource::new(folder)));
     registry
 }
 

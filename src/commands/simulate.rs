@@ -75,7 +75,7 @@ fn simulate(scenario: &Scenario, seed: u64) -> Result<(Simulation, Vec<usize>)> 
         let detailed = LatentScm::simulate_detailed(&config, seed).map_err(located)?;
         return Ok((detailed.simulation, detailed.notes.confounded_latents));
     }
-    let registry = super::simulators();
+    let registry = super::simulators(&scenario.path);
     let Some(simulator) = registry.get(&spec.name) else {
         let known = registry.names().join(", ");
         bail!("{}: unknown simulator `{}`; known: {known}", scenario.path.display(), spec.name);

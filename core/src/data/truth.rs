@@ -62,6 +62,25 @@ pub struct GroundTruth {
     pub target_latents: Vec<Vec<usize>>,
 }
 
+impl GroundTruth {
+    /// The truth of observed (real) data: no latents, no graph, and no
+    /// known latent targets; `rows` rows and `n_targets` targets keep the
+    /// shapes consistent with the dataset.
+    pub fn observed_only(rows: usize, n_targets: usize) -> Self {
+        Self {
+            latents: Matrix::zeros(rows, 0),
+            blocks: Vec::new(),
+            graph: LatentGraph::default(),
+            target_latents: vec![Vec::new(); n_targets],
+        }
+    }
+
+    /// Whether there are true latents to score encoded latents against.
+    pub fn has_latents(&self) -> bool {
+        self.latents.cols() > 0
+    }
+}
+
 /// A simulated dataset with its truth, as a [`crate::simulator::Simulator`] returns it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Simulation {

@@ -89,6 +89,8 @@ fn score_model(
     let (latents, encode_seconds) = timed(|| {
         if !needs(MetricNeeds::Latents) {
             Output::Skipped(String::new())
+        } else if !data.simulation.truth.has_latents() {
+            Output::Skipped(format!("the data ({}) have no true latents to score encoded latents against", scenario.simulator.name))
         } else if !capabilities.contains(Capabilities::ENCODE) {
             Output::Skipped(format!("{} cannot encode observations to latents", spec.plugin))
         } else {

@@ -1,6 +1,7 @@
 //! AnnData `.h5ad` files, the format scanpy users hold single-cell data in:
 //! [`read`] opens one and reads its obs columns, names and `X` (dense or
-//! CSR/CSC, integer or float, gzip-compressed or not); [`write`] holds the
+//! CSR/CSC, integer or float, gzip-compressed or not), whole or a block of
+//! rows at a time ([`AnnData::x_rows`]); [`write`] holds the
 //! element encodings that anndata expects when it opens a file citebench
 //! wrote.
 //!
@@ -14,7 +15,7 @@
 pub mod read;
 pub mod write;
 
-pub use read::{AnnData, Column, DenseMatrix};
+pub use read::{AnnData, Column, DenseMatrix, RowBlock};
 use std::path::PathBuf;
 use thiserror::Error;
 

@@ -11,6 +11,10 @@
 //! `nullable-integer` / `nullable-boolean` groups; `X` as a dense array or
 //! a `csr_matrix` / `csc_matrix` group (`data`, `indices`, `indptr`).
 
+mod rows;
+
+pub use rows::RowBlock;
+
 use crate::AnnDataError;
 use hdf5_pure::{AttrValue, File, Group};
 use std::collections::HashMap;
