@@ -7,7 +7,7 @@ use super::inference::{Latents, Rollout, posterior_means, read};
 use super::network::TemporalVae;
 use super::objective::{Elbo, Weights};
 use super::paired_elbo::PairedElbo;
-use super::pairing::{Cohorts, Pairing, PairingMode};
+use super::pairing::{Cohorts, Pairing};
 use super::trajectories::Trajectories;
 use super::Shape;
 use crate::{Bracket, Compute, Initialiser, Standardiser, TrainConfig, seeded, streams};
@@ -81,12 +81,9 @@ impl FittedTemporalVae {
             TemporalVae::new(shape, &mut Initialiser::new(&mut rng, compute.device()))
         };
         let training_seed = seeded(settings.seed, streams::TRAINING).next_u64();
-        let by_units = match pairing.mode {
-            PairingMode::Units => true,
-            PairingMode::Transport => false,
-            PairingMode::Auto => trajectories.predecessor.iter().any(Option::is_some),
-        };
-        let (network, _) = if by_units {
+        let cohorts = Cohorts::new(train);
+        let unit_pairs = trajectories.predecessor.iter().any(Option::is_some);
+        let (network, _) = if pairing.by_units(unit_pairs, cohorts.paired_rows() > 0) {
             if trajectories.units.len() < 2 {
                 return Err(ModelError::Failed(format!("{} needs at least 2 units to train, got {}", settings.name, trajectories.units.len())));
             }
@@ -96,7 +93,6 @@ impl FittedTemporalVae {
             if train.len() < 2 {
                 return Err(ModelError::Failed(format!("{} needs at least 2 rows to train, got {}", settings.name, train.len())));
             }
-            let cohorts = Cohorts::new(train);
             let objective = PairedElbo::new(&x_std, shape.features, &trajectories, &cohorts, pairing, settings.weights);
             crate::train(init, &objective, train.len(), &settings.training, compute, training_seed, progress)?
         };

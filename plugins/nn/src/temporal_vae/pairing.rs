@@ -25,7 +25,8 @@ use std::collections::BTreeMap;
 #[serde(rename_all = "snake_case")]
 pub enum PairingMode {
     /// `units` when some unit is observed at two consecutive time points,
-    /// else `transport`.
+    /// else `transport` when some cohort has rows at two adjacent time
+    /// points, else `units` (nothing to pair: data without time).
     Auto,
     /// Only rows of the same unit (trajectories); on snapshots nothing is paired.
     Units,
@@ -63,6 +64,17 @@ impl Pairing {
             return Err(NnError::Config("`pairing.every` must be at least 1".into()));
         }
         Ok(())
+    }
+
+    /// Whether to learn from units' own consecutive time points (else from
+    /// transport pairs), given whether the data have any such unit pair
+    /// and any cohort with rows at adjacent time points.
+    pub fn by_units(&self, unit_pairs: bool, cohort_pairs: bool) -> bool {
+        match self.mode {
+            PairingMode::Units => true,
+            PairingMode::Transport => false,
+            PairingMode::Auto => unit_pairs || !cohort_pairs,
+        }
     }
 
     /// What to pair on before `epoch`, if the pairing is renewed then.
@@ -178,5 +190,16 @@ mod tests {
         assert_eq!(spaces, vec![Some(Features), None, None, Some(Latent), None, Some(Latent), None]);
         assert_eq!(Pairing { warmup_epochs: 0, ..p }.space_at(0), Some(Latent));
         assert!(Pairing { every: 0, ..p }.validate().unwrap_err().to_string().contains("`pairing.every`"));
+    }
+
+    #[test]
+    fn auto_pairs_by_transport_only_snapshots_with_time() {
+        let auto = Pairing::default();
+        // (unit pairs, cohort pairs): trajectories, snapshots, no time at all.
+        assert!(auto.by_units(true, true), "trajectories keep their own pairs");
+        assert!(!auto.by_units(false, true), "snapshots are paired by transport");
+        assert!(auto.by_units(false, false), "nothing to pair: the plain loss, as before");
+        assert!(!Pairing { mode: PairingMode::Transport, ..auto }.by_units(true, true));
+        assert!(Pairing::units().by_units(false, true));
     }
 }
