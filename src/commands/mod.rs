@@ -7,6 +7,7 @@ mod jobs;
 mod merge;
 mod plot;
 mod plugins;
+mod render;
 mod run;
 mod simulate;
 mod validate;
@@ -39,6 +40,9 @@ pub enum Command {
     Bench(bench::Args),
     /// Simulate a scenario's data and write it as .h5ad (AnnData) or .csv.
     Simulate(simulate::Args),
+    /// Render a scenario's image observations (causal3dident) as PNG
+    /// samples and a contact sheet of trajectories.
+    Render(render::Args),
     /// Score a model's saved outputs (CSV or .h5ad) against the truth: latents or
     /// predicted cells; writes results.csv like `run`.
     Evaluate(evaluate::Args),
@@ -55,6 +59,7 @@ pub fn execute(command: Command, plugin_dir: Option<&Path>) -> Result<()> {
         Command::Plot(args) => plot::execute(args),
         Command::Bench(args) => bench::execute(args, plugin_dir),
         Command::Evaluate(args) => evaluate::execute(args),
+        Command::Render(args) => render::execute(args),
     }
 }
 
@@ -62,6 +67,7 @@ pub fn execute(command: Command, plugin_dir: Option<&Path>) -> Result<()> {
 pub fn simulators() -> SimulatorRegistry {
     let mut registry = SimulatorRegistry::default();
     registry.register(Box::new(citebench_latent_scm::LatentScm));
+    registry.register(Box::new(citebench_causal3dident::Causal3dIdent));
     registry
 }
 

@@ -122,7 +122,7 @@ impl Renderer {
         }
         self.depth.clear();
         for (id, t) in mesh.triangles.iter().enumerate() {
-            self.depth.draw(id as u32, t.map(|i| self.projected[i as usize]));
+            self.depth.draw(id as u32, *t, &self.projected);
         }
 
         let angle = latents.get(Latent::SpotAngle);

@@ -41,9 +41,11 @@ impl DepthBuffer {
         self.triangle.fill(NONE);
     }
 
-    /// Scan-converts triangle `id` with vertices `v`.
-    pub(crate) fn draw(&mut self, id: u32, v: [Projected; 3]) {
-        let [a, b, c] = v.map(|p| p.pixel);
+    /// Scan-converts triangle `id` whose corners are `vertices[corners[k]]`.
+    #[inline]
+    pub(crate) fn draw(&mut self, id: u32, corners: [u32; 3], vertices: &[Projected]) {
+        let v = [vertices[corners[0] as usize], vertices[corners[1] as usize], vertices[corners[2] as usize]];
+        let [a, b, c] = [v[0].pixel, v[1].pixel, v[2].pixel];
         let area = (b - a).perp_dot(c - a);
         if area.abs() < 1e-9 || !area.is_finite() {
             return;
@@ -54,9 +56,15 @@ impl DepthBuffer {
         if lo.x > hi.x || lo.y > hi.y {
             return;
         }
-        // The first pixel centre at or after lo, the last at or before hi.
-        let (x0, y0) = ((lo.x - 0.5).ceil() as usize, (lo.y - 0.5).ceil() as usize);
-        let (x1, y1) = ((hi.x - 0.5).floor() as usize, (hi.y - 0.5).floor() as usize);
+        // The first pixel centre at or after lo, the last at or before hi
+        // (all >= 0 here: truncation is floor, and ceil is floor + 1 unless
+        // exact; libm's ceil and floor are calls, not instructions, here).
+        let ceil = |v: f32| {
+            let t = v as usize;
+            t + usize::from((t as f32) < v)
+        };
+        let (x0, y0) = (ceil(lo.x - 0.5), ceil(lo.y - 0.5));
+        let (x1, y1) = ((hi.x - 0.5) as usize, (hi.y - 0.5) as usize);
         // Edge functions, oriented so that all three are >= 0 inside for
         // either winding: e_a(p) is twice the signed area of (b, c, p), so
         // e_a / area is the barycentric weight of a. The sign test runs on
@@ -68,7 +76,7 @@ impl DepthBuffer {
         };
         let (ea, eb, ec) = (edge(b, c), edge(c, a), edge(a, b));
         let inv_area = 1.0 / area.abs();
-        let [za, zb, zc] = v.map(|p| p.inv_depth);
+        let [za, zb, zc] = [v[0].inv_depth, v[1].inv_depth, v[2].inv_depth];
         let px = x0 as f32 + 0.5;
         for y in y0..=y1 {
             let py = y as f32 + 0.5;
@@ -108,24 +116,24 @@ mod tests {
     fn weights_are_barycentric_and_the_nearer_triangle_wins() {
         let mut buffer = DepthBuffer::new(8);
         // Either winding fills the same pixels.
-        buffer.draw(0, [at(0.0, 0.0, 0.1), at(8.0, 0.0, 0.1), at(0.0, 8.0, 0.1)]);
+        buffer.draw(0, [0, 1, 2], &[at(0.0, 0.0, 0.1), at(8.0, 0.0, 0.1), at(0.0, 8.0, 0.1)]);
         let far: Vec<u32> = buffer.triangle.clone();
         buffer.clear();
-        buffer.draw(0, [at(0.0, 0.0, 0.1), at(0.0, 8.0, 0.1), at(8.0, 0.0, 0.1)]);
+        buffer.draw(0, [0, 1, 2], &[at(0.0, 0.0, 0.1), at(0.0, 8.0, 0.1), at(8.0, 0.0, 0.1)]);
         assert_eq!(buffer.triangle, far);
         // Weights follow the vertex order: here the second vertex is (0, 8).
         assert!((buffer.weights[8 + 2] - Vec2::new(1.5 / 8.0, 2.5 / 8.0)).length() < 1e-6);
         buffer.clear();
-        buffer.draw(0, [at(0.0, 0.0, 0.1), at(8.0, 0.0, 0.1), at(0.0, 8.0, 0.1)]);
+        buffer.draw(0, [0, 1, 2], &[at(0.0, 0.0, 0.1), at(8.0, 0.0, 0.1), at(0.0, 8.0, 0.1)]);
         // Pixel centres strictly below the diagonal x + y = 8: 28 of them,
         // plus the 8 pixels whose centres lie on it.
         assert_eq!(far.iter().filter(|&&t| t == 0).count(), 36);
         let i = 8 + 2; // pixel (2, 1): centre (2.5, 1.5)
         let w = buffer.weights[i];
         assert!((w - Vec2::new(2.5 / 8.0, 1.5 / 8.0)).length() < 1e-6, "{w}");
-        buffer.draw(1, [at(0.0, 0.0, 0.2), at(8.0, 0.0, 0.2), at(8.0, 8.0, 0.2)]);
+        buffer.draw(1, [0, 1, 2], &[at(0.0, 0.0, 0.2), at(8.0, 0.0, 0.2), at(8.0, 8.0, 0.2)]);
         assert_eq!(buffer.triangle[i], 1);
-        buffer.draw(2, [at(0.0, 0.0, 0.15), at(8.0, 0.0, 0.15), at(8.0, 8.0, 0.15)]);
+        buffer.draw(2, [0, 1, 2], &[at(0.0, 0.0, 0.15), at(8.0, 0.0, 0.15), at(8.0, 8.0, 0.15)]);
         assert_eq!(buffer.triangle[i], 1);
     }
 }

@@ -11,7 +11,7 @@
 use glam::Vec3;
 
 /// The white ambient light every surface receives.
-const AMBIENT: f32 = 0.3;
+const AMBIENT: f32 = 0.4;
 /// The spotlight's strength (before its colour).
 const SPOT_INTENSITY: f32 = 0.9;
 /// The ground is lit more evenly than the object (in the original it is a
@@ -40,10 +40,17 @@ impl Spotlight {
     /// light's colour, and the unit direction towards the light.
     #[inline]
     fn arriving(&self, p: Vec3, n: Vec3) -> (f32, Vec3) {
-        let to_light = (self.position - p).normalize();
-        let along = -to_light.dot(self.axis);
-        let t = ((along - COS_OUTER) / (COS_INNER - COS_OUTER)).clamp(0.0, 1.0);
+        let from_light = p - self.position;
+        let along = from_light.dot(self.axis);
+        let distance_sq = from_light.length_squared();
+        // Outside the cone (most of the ground): no light, and no square root.
+        if along <= 0.0 || along * along < COS_OUTER * COS_OUTER * distance_sq {
+            return (0.0, Vec3::ZERO);
+        }
+        let inv_distance = distance_sq.sqrt().recip();
+        let t = ((along * inv_distance - COS_OUTER) / (COS_INNER - COS_OUTER)).clamp(0.0, 1.0);
         let cone = t * t * (3.0 - 2.0 * t);
+        let to_light = -from_light * inv_distance;
         (SPOT_INTENSITY * cone * n.dot(to_light).max(0.0), to_light)
     }
 }
