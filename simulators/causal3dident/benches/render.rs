@@ -6,6 +6,7 @@
 //! `cargo bench -p citebench-causal3dident --bench render`; criterion
 //! reports throughput in frames (elements) per second.
 
+use std::f32::consts::TAU;
 use std::hint::black_box;
 
 use citebench_causal3dident::latents::SceneLatents;
@@ -22,13 +23,13 @@ fn scene(i: usize) -> SceneLatents {
             1.8 * (0.9 * t).sin(),
             1.8 * (1.1 * t).cos(),
             1.5 * (0.7 * t).sin(),
-            t % 6.28,
-            (1.3 * t) % 6.28,
+            t % TAU,
+            (1.3 * t) % TAU,
             0.0,
-            (0.5 * t) % 6.28,
-            (0.3 * t) % 6.28,
-            (0.2 * t) % 6.28,
-            (0.1 * t) % 6.28,
+            (0.5 * t) % TAU,
+            (0.3 * t) % TAU,
+            (0.2 * t) % TAU,
+            (0.1 * t) % TAU,
         ],
     }
 }
