@@ -94,6 +94,11 @@ fn render_writes_samples_and_a_contact_sheet_of_trajectories() {
     }
     // The gaps stay white.
     assert_eq!(&pixels[..3], &[255, 255, 255]);
+    // Another size renders the same scenes at that size.
+    let big = dir.path().join("big");
+    let output = citebench(&["render", &scenario, "--out", big.to_str().unwrap(), "--samples", "1", "--image-size", "24"]);
+    assert!(output.status.success(), "stderr: {}", text(&output.stderr));
+    assert_eq!(read_png(&big.join("samples/row000000.png")).0, 24);
 }
 
 #[test]

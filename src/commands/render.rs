@@ -20,6 +20,10 @@ pub struct Args {
     /// Sample frames to write, spread evenly over the rows.
     #[arg(long, default_value_t = 16)]
     samples: usize,
+    /// Render at this image size instead of the scenario's (the scenes are
+    /// the same: the size changes no random draw).
+    #[arg(long)]
+    image_size: Option<u32>,
     /// Pixels per image pixel in the contact sheet (default: the smallest
     /// that makes tiles at least 96 pixels wide).
     #[arg(long)]
@@ -30,7 +34,10 @@ pub struct Args {
 const GAP: u32 = 2;
 
 pub fn execute(args: Args) -> Result<()> {
-    let scenario = Scenario::load(&args.scenario)?;
+    let mut scenario = Scenario::load(&args.scenario)?;
+    if let Some(size) = args.image_size {
+        scenario.simulator.config.insert("image_size".into(), toml::Value::Integer(i64::from(size)));
+    }
     let seed = match args.seed.or_else(|| scenario.seeds.first().copied()) {
         Some(seed) => seed,
         None => bail!("{}: no seed: give `seeds` in the scenario or --seed", args.scenario.display()),
