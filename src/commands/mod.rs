@@ -7,6 +7,7 @@ mod jobs;
 mod merge;
 mod plot;
 mod plugins;
+mod render;
 mod run;
 mod simulate;
 mod summary;
@@ -42,6 +43,9 @@ pub enum Command {
     Bench(bench::Args),
     /// Simulate a scenario's data and write it as .h5ad (AnnData) or .csv.
     Simulate(simulate::Args),
+    /// Render a scenario's image observations (causal3dident) as PNG
+    /// samples and a contact sheet of trajectories.
+    Render(render::Args),
     /// Score a model's saved outputs (CSV or .h5ad) against the truth: latents or
     /// predicted cells; writes results.csv like `run`.
     Evaluate(evaluate::Args),
@@ -59,6 +63,7 @@ pub fn execute(command: Command, plugin_dir: Option<&Path>) -> Result<()> {
         Command::Summary(args) => summary::execute(args),
         Command::Bench(args) => bench::execute(args, plugin_dir),
         Command::Evaluate(args) => evaluate::execute(args),
+        Command::Render(args) => render::execute(args),
     }
 }
 
@@ -69,6 +74,7 @@ pub fn simulators(scenario: &Path) -> SimulatorRegistry {
     registry.register(Box::new(citebench_latent_scm::LatentScm));
     let folder = scenario.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     registry.register(Box::new(citebench_h5ad_source::H5adSource::new(folder)));
+    registry.register(Box::new(citebench_causal3dident::Causal3dIdent));
     registry
 }
 

@@ -62,7 +62,7 @@ pub fn execute(args: Args) -> Result<()> {
 
 /// The scenario's simulation and its confounded latent columns: latent-scm
 /// is asked for its detailed output, other simulators go through the trait.
-fn simulate(scenario: &Scenario, seed: u64) -> Result<(Simulation, Vec<usize>)> {
+pub(super) fn simulate(scenario: &Scenario, seed: u64) -> Result<(Simulation, Vec<usize>)> {
     let spec = &scenario.simulator;
     let located = |e: SimulatorError| -> anyhow::Error {
         match e {

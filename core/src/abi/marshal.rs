@@ -4,8 +4,8 @@
 //! borrows into owned core types before calling the model, so a model never
 //! holds a pointer into host memory beyond a call.
 
-use super::{CMatrix, CObservations, COwnedLatents, COwnedMatrix, CQueries};
-use crate::data::{LatentBlock, Matrix, Observations, ObservationsError, Perturbation};
+use super::{CImageShape, CMatrix, CObservations, COwnedLatents, COwnedMatrix, CQueries};
+use crate::data::{ImageShape, LatentBlock, Matrix, Observations, ObservationsError, Perturbation};
 use crate::model::{LatentEstimate, Query};
 use std::mem::ManuallyDrop;
 
@@ -63,6 +63,11 @@ pub(crate) fn observations_view(obs: &Observations, table: &CompressedTargets) -
         time_values: obs.time_values().as_ptr(),
         n_time_points: obs.n_time_points(),
         n_targets: obs.n_targets(),
+        image: obs.image().map_or(CImageShape::default(), |s| CImageShape {
+            channels: s.channels,
+            height: s.height,
+            width: s.width,
+        }),
     }
 }
 
@@ -87,7 +92,12 @@ pub(crate) unsafe fn observations_from_c(c: &CObservations) -> Result<Observatio
             decompress(c.n_perturbations, c.perturbation_offsets, c.perturbation_targets),
             slice(c.time_values, c.n_time_points).to_vec(),
             c.n_targets,
-        )
+        )?
+        .with_image((c.image != CImageShape::default()).then_some(ImageShape {
+            channels: c.image.channels,
+            height: c.image.height,
+            width: c.image.width,
+        }))
     }
 }
 
@@ -217,6 +227,9 @@ mod tests {
         let view = observations_view(&obs, &table);
         let back = unsafe { observations_from_c(&view) }.unwrap();
         assert_eq!(back, obs);
+        let images = obs.with_image(Some(ImageShape { channels: 1, height: 2, width: 1 })).unwrap();
+        let view = observations_view(&images, &table);
+        assert_eq!(unsafe { observations_from_c(&view) }.unwrap(), images);
     }
 
     #[test]

@@ -25,7 +25,8 @@ mod marshal;
 use std::ffi::c_void;
 
 /// Bumped whenever a type in this module changes layout or meaning.
-pub const ABI_VERSION: u32 = 1;
+/// 2: observations carry their image shape ([`CObservations::image`]).
+pub const ABI_VERSION: u32 = 2;
 
 /// The symbol every plugin exports: `extern "C" fn() -> *const PluginDescriptor`.
 pub const DESCRIPTOR_SYMBOL: &str = "citebench_model_descriptor";
@@ -89,6 +90,17 @@ pub struct CObservations {
     pub time_values: *const f32,
     pub n_time_points: usize,
     pub n_targets: u32,
+    /// The layout of each row for image data; all zero otherwise.
+    pub image: CImageShape,
+}
+
+/// [`crate::data::ImageShape`] across the boundary; all zero for non-image data.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CImageShape {
+    pub channels: u32,
+    pub height: u32,
+    pub width: u32,
 }
 
 /// Borrowed prediction queries, targets in compressed form as above.

@@ -13,7 +13,7 @@ mod split;
 mod truth;
 
 pub use matrix::{Matrix, MatrixError};
-pub use observations::{Dataset, Observations, ObservationsError};
+pub use observations::{Dataset, ImageShape, Observations, ObservationsError};
 pub use profiles::{ConditionMean, ControlMeans};
 pub use perturbation::{Perturbation, PerturbationParseError};
 pub use split::{Split, SplitSpec};

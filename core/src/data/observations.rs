@@ -11,7 +11,8 @@ use thiserror::Error;
 /// several time points (trajectories); in snapshot data every unit appears
 /// once. Time points are indices so that models and metrics can group by
 /// them exactly; `time_values` keeps the real times (hours, steps) for
-/// models that care about irregular spacing.
+/// models that care about irregular spacing. Image data say so with an
+/// [`ImageShape`]: each row of `x` is then one image, channel-major.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Observations {
     x: Matrix,
@@ -22,6 +23,34 @@ pub struct Observations {
     perturbations: Vec<Perturbation>,
     time_values: Vec<f32>,
     n_targets: u32,
+    image: Option<ImageShape>,
+}
+
+/// The layout of image observations: each row of x holds `channels`
+/// planes of `height` rows of `width` values (channel-major, as
+/// convolutional networks read them: C x H x W).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ImageShape {
+    pub channels: u32,
+    pub height: u32,
+    pub width: u32,
+}
+
+impl ImageShape {
+    /// Values per image.
+    pub fn len(self) -> usize {
+        self.channels as usize * self.height as usize * self.width as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::fmt::Display for ImageShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} x {} x {}", self.channels, self.height, self.width)
+    }
 }
 
 #[derive(Debug, Error, PartialEq)]
@@ -34,6 +63,8 @@ pub enum ObservationsError {
     Target { index: usize, target: u32, n_targets: u32 },
     #[error("x has {found} columns; {expected} feature names were given")]
     Features { found: usize, expected: usize },
+    #[error("images of {shape} hold {} values, but x has {cols} columns", shape.len())]
+    Image { shape: ImageShape, cols: usize },
 }
 
 
@@ -74,7 +105,23 @@ impl Observations {
                 return Err(ObservationsError::Target { index, target, n_targets });
             }
         }
-        Ok(Self { x, time_point, perturbation, replicate, unit, perturbations, time_values, n_targets })
+        Ok(Self { x, time_point, perturbation, replicate, unit, perturbations, time_values, n_targets, image: None })
+    }
+
+    /// Marks the rows as images of `shape`, which must account for every column.
+    pub fn with_image(mut self, shape: Option<ImageShape>) -> Result<Self, ObservationsError> {
+        if let Some(shape) = shape
+            && (shape.len() != self.x.cols() || shape.is_empty())
+        {
+            return Err(ObservationsError::Image { shape, cols: self.x.cols() });
+        }
+        self.image = shape;
+        Ok(self)
+    }
+
+    /// The image layout of each row, for image data.
+    pub fn image(&self) -> Option<ImageShape> {
+        self.image
     }
 
     pub fn len(&self) -> usize {
@@ -160,6 +207,7 @@ impl Observations {
             perturbations: table,
             time_values: self.time_values.clone(),
             n_targets: self.n_targets,
+            image: self.image,
         }
     }
 }
@@ -246,5 +294,15 @@ pub(crate) mod tests {
         assert_eq!(sub.perturbation_index(), &[0, 0]);
         assert_eq!(sub.x().row(0), &[6.0, 7.0]);
         assert_eq!(obs.rows_where(&Perturbation::control(), 1), vec![1]);
+    }
+
+    #[test]
+    fn an_image_shape_must_cover_the_columns_and_survives_subsets() {
+        let shape = ImageShape { channels: 2, height: 1, width: 1 };
+        let obs = tiny().with_image(Some(shape)).unwrap();
+        assert_eq!(obs.subset(&[1]).image(), Some(shape));
+        let wrong = ImageShape { channels: 3, height: 1, width: 1 };
+        let err = tiny().with_image(Some(wrong)).unwrap_err();
+        assert_eq!(err.to_string(), "images of 3 x 1 x 1 hold 3 values, but x has 2 columns");
     }
 }

@@ -73,6 +73,21 @@ fn score_model(
     metrics: &[&dyn Metric],
     progress: &mut dyn FnMut(f32),
 ) -> Vec<ResultRow> {
+    // A model that does not read images would take each pixel for a gene:
+    // skip it, saying why, rather than train it on meaningless features.
+    if let Some(shape) = data.train.image()
+        && !library.capabilities().contains(Capabilities::IMAGES)
+    {
+        let reason = format!("{} does not accept image observations (images of {shape})", spec.plugin);
+        return metrics
+            .iter()
+            .map(|m| ResultRow {
+                status: RowStatus::Skipped,
+                message: reason.clone(),
+                ..ResultRow::new(scenario, data.seed, &spec.label, m.name())
+            })
+            .collect();
+    }
     let started = Instant::now();
     let fitted = library.create(&spec.hyperparameters, &env).and_then(|mut model| {
         model.fit(&data.train, progress)?;

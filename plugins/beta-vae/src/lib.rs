@@ -14,7 +14,7 @@ use citebench_core::model::{Capabilities, LatentEstimate, Model, ModelEnv, Model
 use citebench_nn::burn::tensor::{Device, Tensor};
 use citebench_nn::gaussian::{kl_to_standard_normal, reparameterise, standard_normal};
 use citebench_nn::vae::{CellShape, cell_training_defaults, check_sizes, encode_cells, fit_cells};
-use citebench_nn::{Activation, CellVae, Compute, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows};
+use citebench_nn::{Activation, CellVae, Compute, ConvConfig, Input, Objective, Standardiser, TrainConfig, TrainOverrides, gather_rows};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
@@ -27,6 +27,9 @@ pub struct Hyperparameters {
     pub hidden_width: usize,
     pub hidden_layers: usize,
     pub activation: Activation,
+    /// For image observations: the convolutional blocks before the encoder's
+    /// MLP and after the decoder's (`channels`, `layers`).
+    pub conv: ConvConfig,
     /// Weight of the KL term; 1 is the plain VAE, above 1 Higgins et al.'s
     /// pressure towards factorised codes.
     pub beta: f32,
@@ -43,6 +46,7 @@ impl Default for Hyperparameters {
             hidden_width: 64,
             hidden_layers: 2,
             activation: Activation::LeakyRelu,
+            conv: ConvConfig::default(),
             beta: 1.0,
             standardise: true,
             training: TrainOverrides::default(),
@@ -94,7 +98,7 @@ pub struct BetaVae {
 
 impl Model for BetaVae {
     const NAME: &'static str = "beta-vae";
-    const CAPABILITIES: Capabilities = Capabilities::ENCODE;
+    const CAPABILITIES: Capabilities = Capabilities::ENCODE.union(Capabilities::IMAGES);
     type Hyperparameters = Hyperparameters;
 
     fn create(h: Hyperparameters, env: ModelEnv) -> Result<Self, ModelError> {
@@ -109,7 +113,8 @@ impl Model for BetaVae {
         let features = x.cols();
         let h = &self.h;
         let objective = Elbo { x: &x_std, features, latents: self.h.latents, beta: self.h.beta };
-        let network = fit_cells(&objective, train.len(), features, h.shape(), |vae, _| vae, &h.training(), self.seed, &self.compute, progress)?;
+        let input = Input::of(features, train.image(), h.conv).map_err(ModelError::Config)?;
+        let network = fit_cells(&objective, train.len(), input, h.shape(), |vae, _| vae, &h.training(), self.seed, &self.compute, progress)?;
         self.fitted = Some((network, standardiser));
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use citebench_nn::temporal_vae::objective::Weights;
 use citebench_nn::temporal_vae::{Pairing, PerturbationEffect, Shape};
-use citebench_nn::{Activation, TrainConfig, TrainOverrides};
+use citebench_nn::{Activation, ConvConfig, TrainConfig, TrainOverrides};
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -16,6 +16,9 @@ pub struct Hyperparameters {
     /// Width and depth of the encoder and decoder MLPs.
     pub hidden_width: usize,
     pub hidden_layers: usize,
+    /// For image observations: the convolutional blocks before the encoder's
+    /// MLP and after the decoder's (`channels`, `layers`).
+    pub conv: ConvConfig,
     /// Width and depth of each latent's inverse transition network.
     pub transition_width: usize,
     pub transition_layers: usize,
@@ -53,6 +56,7 @@ impl Default for Hyperparameters {
             dynamic_latents: 4,
             hidden_width: 64,
             hidden_layers: 2,
+            conv: ConvConfig::default(),
             transition_width: 64,
             transition_layers: 2,
             activation: Activation::LeakyRelu,
@@ -95,6 +99,8 @@ impl Hyperparameters {
     pub fn shape(&self, features: usize, targets: usize) -> Shape {
         Shape {
             features,
+            image: None,
+            conv: self.conv,
             targets,
             invariant: self.invariant_latents,
             dynamic: self.dynamic_latents,

@@ -36,7 +36,7 @@ impl CiteVaeModel {
 impl Model for CiteVaeModel {
     const NAME: &'static str = "cite-vae";
     const CAPABILITIES: Capabilities =
-        Capabilities::ENCODE.union(Capabilities::PREDICT).union(Capabilities::TEMPORAL);
+        Capabilities::ENCODE.union(Capabilities::PREDICT).union(Capabilities::TEMPORAL).union(Capabilities::IMAGES);
     type Hyperparameters = Hyperparameters;
 
     fn create(h: Hyperparameters, env: ModelEnv) -> Result<Self, ModelError> {

@@ -7,6 +7,8 @@
 //! - [`init`]: seeded parameter initialisation;
 //! - [`mlp`], [`componentwise`]: encoders/decoders, and per-latent networks
 //!   with a forward-mode derivative;
+//! - [`conv`]: convolutional trunks and heads, so encoders and decoders
+//!   read and draw images;
 //! - [`gaussian`], [`likelihood`]: reparameterisation, KL terms, Gaussian and
 //!   negative-binomial likelihoods;
 //! - [`temporal`]: TDRL's learned transition prior;
@@ -26,6 +28,7 @@
 pub mod alignment;
 pub mod backend;
 pub mod componentwise;
+pub mod conv;
 mod error;
 pub mod gaussian;
 pub mod init;
@@ -41,6 +44,7 @@ pub mod vae;
 pub use alignment::Groups;
 pub use backend::Compute;
 pub use componentwise::ComponentwiseMlp;
+pub use conv::{ConvConfig, Decoder, Encoder, Input};
 pub use error::NnError;
 pub use init::{Initialiser, seeded, streams};
 pub use mlp::{Activation, Dense, Mlp};

@@ -2,8 +2,9 @@
 //! a Gaussian encoder, the encoder-decoder pair, and minibatches of cells
 //! gathered from the host.
 
+use crate::conv::{Decoder, Encoder, Input};
 use crate::init::Initialiser;
-use crate::mlp::{Activation, Mlp};
+use crate::mlp::Activation;
 use crate::{Compute, Objective, Standardiser, TrainConfig, seeded, streams};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -11,18 +12,19 @@ use citebench_core::data::{LatentBlock, Matrix, Observations};
 use citebench_core::model::{LatentEstimate, ModelError, Progress};
 use rand::Rng;
 
-/// An MLP from features to the mean and log-variance of a diagonal
-/// Gaussian posterior over `latents` latents.
+/// An encoder (an MLP, behind a convolutional trunk for images) from
+/// observations to the mean and log-variance of a diagonal Gaussian
+/// posterior over `latents` latents.
 #[derive(Module, Debug)]
 pub struct GaussianEncoder {
-    mlp: Mlp,
+    mlp: Encoder,
     #[module(skip)]
     latents: usize,
 }
 
 impl GaussianEncoder {
-    pub fn new(features: usize, width: usize, hidden_layers: usize, latents: usize, activation: Activation, init: &mut Initialiser) -> Self {
-        Self { mlp: Mlp::new(&Mlp::widths(features, width, hidden_layers, 2 * latents), activation, init), latents }
+    pub fn new(input: impl Into<Input>, width: usize, hidden_layers: usize, latents: usize, activation: Activation, init: &mut Initialiser) -> Self {
+        Self { mlp: Encoder::new(input.into(), width, hidden_layers, 2 * latents, activation, init), latents }
     }
 
     /// `(mean, log_var)`, each `rows x latents`.
@@ -32,18 +34,20 @@ impl GaussianEncoder {
     }
 }
 
-/// An encoder `q(z | x)` and a decoder `g(z)`, MLPs of one shape.
+/// An encoder `q(z | x)` and a decoder `g(z)`, MLPs of one shape (with
+/// convolutional blocks for images, [`crate::conv`]).
 #[derive(Module, Debug)]
 pub struct CellVae {
     pub encoder: GaussianEncoder,
-    pub decoder: Mlp,
+    pub decoder: Decoder,
 }
 
 impl CellVae {
-    pub fn new(features: usize, width: usize, hidden_layers: usize, latents: usize, activation: Activation, init: &mut Initialiser) -> Self {
+    pub fn new(input: impl Into<Input>, width: usize, hidden_layers: usize, latents: usize, activation: Activation, init: &mut Initialiser) -> Self {
+        let input = input.into();
         Self {
-            encoder: GaussianEncoder::new(features, width, hidden_layers, latents, activation, init),
-            decoder: Mlp::new(&Mlp::widths(latents, width, hidden_layers, features), activation, init),
+            encoder: GaussianEncoder::new(input, width, hidden_layers, latents, activation, init),
+            decoder: Decoder::new(latents, width, hidden_layers, input, activation, init),
         }
     }
 
@@ -65,14 +69,14 @@ pub struct CellShape {
 
 /// Trains a cell-level model on items (cells) `0..n_cells`: restart `r`'s
 /// network is `build(vae, init)`, `vae` a fresh [`CellVae`] of `shape` for
-/// `features` features and `init` the rest of its initialisation stream,
+/// `input` (a feature count, or images) and `init` the rest of its initialisation stream,
 /// with the seeds of [`streams`], so every cell-level plugin draws the
 /// same way.
 #[allow(clippy::too_many_arguments)]
 pub fn fit_cells<O: Objective>(
     objective: &O,
     n_cells: usize,
-    features: usize,
+    input: impl Into<Input>,
     shape: CellShape,
     build: impl Fn(CellVae, &mut Initialiser) -> O::Model,
     training: &TrainConfig,
@@ -80,10 +84,11 @@ pub fn fit_cells<O: Objective>(
     compute: &Compute,
     progress: &mut dyn Progress,
 ) -> Result<O::Model, crate::NnError> {
+    let input = input.into();
     let init = |restart: usize| {
         let mut rng = seeded(seed, streams::restart(restart));
         let mut init = Initialiser::new(&mut rng, compute.device());
-        let vae = CellVae::new(features, shape.hidden_width, shape.hidden_layers, shape.latents, shape.activation, &mut init);
+        let vae = CellVae::new(input, shape.hidden_width, shape.hidden_layers, shape.latents, shape.activation, &mut init);
         build(vae, &mut init)
     };
     let training_seed = seeded(seed, streams::TRAINING).next_u64();

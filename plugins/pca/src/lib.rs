@@ -37,7 +37,8 @@ const MIN_EIGENVALUE: f64 = 1e-10;
 
 impl Model for Pca {
     const NAME: &'static str = "pca";
-    const CAPABILITIES: Capabilities = Capabilities::ENCODE;
+    // Pixels are features like any other: PCA is the linear floor on images too.
+    const CAPABILITIES: Capabilities = Capabilities::ENCODE.union(Capabilities::IMAGES);
     type Hyperparameters = Hyperparameters;
 
     fn create(h: Hyperparameters, _: ModelEnv) -> Result<Self, ModelError> {

@@ -100,6 +100,8 @@ impl Hyperparameters {
     fn shape(&self) -> Shape {
         Shape {
             features: 0,
+            image: None,
+            conv: citebench_nn::ConvConfig::default(),
             targets: 0,
             invariant: 0,
             dynamic: self.latents,

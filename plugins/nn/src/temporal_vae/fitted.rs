@@ -53,8 +53,8 @@ pub struct FittedTemporalVae {
 }
 
 impl FittedTemporalVae {
-    /// Trains on `train`'s trajectories; `shape` without `features` and
-    /// `targets`, which come from the data.
+    /// Trains on `train`'s trajectories; `shape` without `features`,
+    /// `targets` and `image`, which come from the data.
     pub fn fit(shape: Shape, settings: &FitSettings<'_>, train: &Observations, compute: &Compute, progress: &mut dyn Progress) -> Result<Self, ModelError> {
         Self::fit_paired(shape, settings, Pairing::units(), train, compute, progress)
     }
@@ -75,7 +75,8 @@ impl FittedTemporalVae {
         let trajectories = Trajectories::new(train);
         let standardiser = Standardiser::fit(x, settings.standardise);
         let x_std = standardiser.forward(x);
-        let shape = Shape { features: x.cols(), targets: train.n_targets() as usize, ..shape };
+        let shape = Shape { features: x.cols(), targets: train.n_targets() as usize, image: train.image(), ..shape };
+        shape.input().map_err(ModelError::Config)?;
         let init = |restart: usize| {
             let mut rng = seeded(settings.seed, streams::restart(restart));
             TemporalVae::new(shape, &mut Initialiser::new(&mut rng, compute.device()))

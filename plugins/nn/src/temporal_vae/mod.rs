@@ -30,7 +30,9 @@ pub mod transport;
 pub use fitted::{FitSettings, FittedTemporalVae};
 pub use pairing::{Pairing, PairingMode};
 
+use crate::conv::{ConvConfig, Input};
 use crate::mlp::Activation;
+use citebench_core::data::ImageShape;
 use serde::Deserialize;
 
 /// How a target's embedding enters latent i's transition.
@@ -49,6 +51,10 @@ pub enum PerturbationEffect {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Shape {
     pub features: usize,
+    /// Set when the observations are images: the encoder and decoder then
+    /// get convolutional blocks of `conv`'s sizes.
+    pub image: Option<ImageShape>,
+    pub conv: ConvConfig,
     pub targets: usize,
     /// Size of `s` (0: no invariant block).
     pub invariant: usize,
@@ -67,4 +73,12 @@ pub struct Shape {
     /// Past states the transition reads: `z_t` given `z_{t-1}, ..., z_{t-lags}`
     /// (TDRL uses 2). A row with fewer observed predecessors gets `N(0, I)`.
     pub lags: usize,
+}
+
+impl Shape {
+    /// What the encoder reads and the decoder writes; an error names a
+    /// `conv` that does not fit the images.
+    pub fn input(&self) -> Result<Input, String> {
+        Input::of(self.features, self.image, self.conv)
+    }
 }

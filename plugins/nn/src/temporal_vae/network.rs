@@ -3,7 +3,7 @@
 //! prior `p(z_t | z_{t-1}, perturbation)`.
 
 use super::{PerturbationEffect, Shape};
-use crate::{Bracket, Initialiser, Mlp, TransitionPrior, TransitionShape};
+use crate::{Bracket, Decoder, Encoder, Initialiser, TransitionPrior, TransitionShape};
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -28,8 +28,8 @@ pub struct Posterior {
 
 #[derive(Module, Debug)]
 pub struct TemporalVae {
-    encoder: Mlp,
-    decoder: Mlp,
+    encoder: Encoder,
+    decoder: Decoder,
     prior: TransitionPrior,
     /// `targets x dynamic x embedding`: target k's effect on latent i (a
     /// shift, or context features of latent i's transition); a
@@ -43,8 +43,10 @@ pub struct TemporalVae {
 impl TemporalVae {
     pub fn new(sizes: Shape, init: &mut Initialiser) -> Self {
         let latents = sizes.invariant + sizes.dynamic;
-        let encoder = Mlp::new(&Mlp::widths(sizes.features, sizes.hidden_width, sizes.hidden_layers, 2 * latents), sizes.activation, init);
-        let decoder = Mlp::new(&Mlp::widths(latents, sizes.hidden_width, sizes.hidden_layers, sizes.features), sizes.activation, init);
+        // Checked by `FittedTemporalVae::fit` before any network is built.
+        let input = sizes.input().expect("a conv configuration that fits the images");
+        let encoder = Encoder::new(input, sizes.hidden_width, sizes.hidden_layers, 2 * latents, sizes.activation, init);
+        let decoder = Decoder::new(latents, sizes.hidden_width, sizes.hidden_layers, input, sizes.activation, init);
         let context = match sizes.effect {
             PerturbationEffect::Shift => 0,
             PerturbationEffect::Context => sizes.embedding,
