@@ -2,7 +2,7 @@
 //! with a default and a check. README.md gives the reason for each default.
 
 use citebench_nn::temporal_vae::objective::Weights;
-use citebench_nn::temporal_vae::{PerturbationEffect, Shape};
+use citebench_nn::temporal_vae::{Pairing, PerturbationEffect, Shape};
 use citebench_nn::{Activation, ConvConfig, TrainConfig, TrainOverrides};
 use serde::Deserialize;
 
@@ -44,6 +44,9 @@ pub struct Hyperparameters {
     pub predict_noise: bool,
     /// Overrides of [`Hyperparameters::training_defaults`], key by key.
     pub training: TrainOverrides,
+    /// Which rows the transition learns from: trajectories, or snapshot
+    /// cells paired by optimal transport.
+    pub pairing: Pairing,
 }
 
 impl Default for Hyperparameters {
@@ -66,6 +69,7 @@ impl Default for Hyperparameters {
             standardise: true,
             predict_noise: true,
             training: TrainOverrides::default(),
+            pairing: Pairing::default(),
         }
     }
 }
@@ -136,6 +140,7 @@ impl Hyperparameters {
                 return Err(format!("`{key}` must be a finite number >= 0, got {value}"));
             }
         }
+        self.pairing.validate().map_err(|e| e.to_string())?;
         self.training().validate().map_err(|e| e.to_string())
     }
 }
@@ -157,5 +162,9 @@ mod tests {
         assert!(err.to_string().contains("`lr`"), "{err}");
         let h = Hyperparameters { gamma: -1.0, ..Hyperparameters::default() };
         assert!(h.validate().unwrap_err().contains("`gamma`"));
+        let h: Hyperparameters = parse_hyperparameters("[pairing]\nmode = \"transport\"\nevery = 0").unwrap();
+        assert!(h.validate().unwrap_err().contains("`pairing.every`"));
+        let err = parse_hyperparameters::<Hyperparameters>("[pairing]\nmode = \"ot\"").unwrap_err();
+        assert!(err.to_string().contains("transport"), "{err}");
     }
 }

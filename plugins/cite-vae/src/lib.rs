@@ -54,7 +54,7 @@ impl Model for CiteVaeModel {
             seed: self.seed,
         };
         let shape = self.h.shape(train.x().cols(), train.n_targets() as usize);
-        self.fitted = Some(FittedTemporalVae::fit(shape, &settings, train, &self.compute, progress)?);
+        self.fitted = Some(FittedTemporalVae::fit_paired(shape, &settings, self.h.pairing, train, &self.compute, progress)?);
         Ok(())
     }
 

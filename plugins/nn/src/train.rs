@@ -118,6 +118,16 @@ pub trait Objective: Sync {
     /// `device` (the autodiff device in training, the plain one in
     /// validation). All noise comes from `rng`.
     fn loss(&self, model: &Self::Model, items: &[usize], rng: &mut ChaCha8Rng, device: &Device) -> Tensor<1>;
+
+    /// Called before each epoch of each restart (epoch 0 first) with the
+    /// model as it stands; `device` is the plain one. An objective whose
+    /// data depend on the model (cells of adjacent time points re-paired in
+    /// the current latent space) updates them here, through interior
+    /// mutability since [`Objective::loss`] takes `&self`. The default does
+    /// nothing, so objectives with fixed data are unaffected.
+    fn begin_epoch(&self, _model: &Self::Model, _epoch: usize, _device: &Device) -> Result<(), NnError> {
+        Ok(())
+    }
 }
 
 /// How a training run went: the kept restart's curves.
@@ -212,6 +222,7 @@ fn train_once<O: Objective>(
     let mut best: Option<(f32, O::Model)> = None;
 
     for epoch in 0..config.max_epochs {
+        compute.run(|| objective.begin_epoch(&model, epoch, compute.device()))?;
         train_items.shuffle(&mut rng);
         let (next, loss) = compute.run(|| {
             run_epoch(model, objective, &train_items, config, &mut optimiser, &mut rng, &training_device, epoch)

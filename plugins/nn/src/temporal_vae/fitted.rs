@@ -6,6 +6,8 @@
 use super::inference::{Latents, Rollout, posterior_means, read};
 use super::network::TemporalVae;
 use super::objective::{Elbo, Weights};
+use super::paired_elbo::PairedElbo;
+use super::pairing::{Cohorts, Pairing};
 use super::trajectories::Trajectories;
 use super::Shape;
 use crate::{Bracket, Compute, Initialiser, Standardiser, TrainConfig, seeded, streams};
@@ -54,11 +56,23 @@ impl FittedTemporalVae {
     /// Trains on `train`'s trajectories; `shape` without `features`,
     /// `targets` and `image`, which come from the data.
     pub fn fit(shape: Shape, settings: &FitSettings<'_>, train: &Observations, compute: &Compute, progress: &mut dyn Progress) -> Result<Self, ModelError> {
+        Self::fit_paired(shape, settings, Pairing::units(), train, compute, progress)
+    }
+
+    /// As [`Self::fit`], with the transition learned from the rows that
+    /// `pairing` pairs: a unit's consecutive time points, or, on
+    /// snapshots, cells paired by optimal transport.
+    pub fn fit_paired(
+        shape: Shape,
+        settings: &FitSettings<'_>,
+        pairing: Pairing,
+        train: &Observations,
+        compute: &Compute,
+        progress: &mut dyn Progress,
+    ) -> Result<Self, ModelError> {
+        pairing.validate()?;
         let x = train.x();
         let trajectories = Trajectories::new(train);
-        if trajectories.units.len() < 2 {
-            return Err(ModelError::Failed(format!("{} needs at least 2 units to train, got {}", settings.name, trajectories.units.len())));
-        }
         let standardiser = Standardiser::fit(x, settings.standardise);
         let x_std = standardiser.forward(x);
         let shape = Shape { features: x.cols(), targets: train.n_targets() as usize, image: train.image(), ..shape };
@@ -67,9 +81,22 @@ impl FittedTemporalVae {
             let mut rng = seeded(settings.seed, streams::restart(restart));
             TemporalVae::new(shape, &mut Initialiser::new(&mut rng, compute.device()))
         };
-        let objective = Elbo { x: &x_std, features: shape.features, trajectories: &trajectories, weights: settings.weights };
         let training_seed = seeded(settings.seed, streams::TRAINING).next_u64();
-        let (network, _) = crate::train(init, &objective, trajectories.units.len(), &settings.training, compute, training_seed, progress)?;
+        let cohorts = Cohorts::new(train);
+        let unit_pairs = trajectories.predecessor.iter().any(Option::is_some);
+        let (network, _) = if pairing.by_units(unit_pairs, cohorts.paired_rows() > 0) {
+            if trajectories.units.len() < 2 {
+                return Err(ModelError::Failed(format!("{} needs at least 2 units to train, got {}", settings.name, trajectories.units.len())));
+            }
+            let objective = Elbo { x: &x_std, features: shape.features, trajectories: &trajectories, weights: settings.weights };
+            crate::train(init, &objective, trajectories.units.len(), &settings.training, compute, training_seed, progress)?
+        } else {
+            if train.len() < 2 {
+                return Err(ModelError::Failed(format!("{} needs at least 2 rows to train, got {}", settings.name, train.len())));
+            }
+            let objective = PairedElbo::new(&x_std, shape.features, &trajectories, &cohorts, pairing, settings.weights);
+            crate::train(init, &objective, train.len(), &settings.training, compute, training_seed, progress)?
+        };
 
         let device = compute.device();
         let (latents, residual_scale) = compute.run(|| -> Result<_, ModelError> {

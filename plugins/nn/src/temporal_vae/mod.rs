@@ -4,6 +4,9 @@
 //! driven by per-target perturbation embeddings.
 //!
 //! - [`trajectories`]: observations regrouped as units' time series;
+//! - [`pairing`], [`transport`]: on snapshots, cells of adjacent time
+//!   points paired by optimal transport instead, and [`paired_elbo`], the
+//!   loss that learns the transition from those pairs;
 //! - [`network`]: the encoder, decoder, embeddings and transition prior;
 //! - [`objective`]: the ELBO with the temporal KL, the alignment penalty
 //!   on `s` and the sparsity penalty on the embeddings;
@@ -19,9 +22,13 @@ pub mod fitted;
 pub mod inference;
 pub mod network;
 pub mod objective;
+pub mod paired_elbo;
+pub mod pairing;
 pub mod trajectories;
+pub mod transport;
 
 pub use fitted::{FitSettings, FittedTemporalVae};
+pub use pairing::{Pairing, PairingMode};
 
 use crate::conv::{ConvConfig, Input};
 use crate::mlp::Activation;

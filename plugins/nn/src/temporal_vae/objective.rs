@@ -24,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 
 /// Conditions with fewer rows in a minibatch are left out of the
 /// alignment penalty: two rows have no meaningful variance.
-const MIN_ALIGNMENT_GROUP: usize = 4;
+pub(super) const MIN_ALIGNMENT_GROUP: usize = 4;
 
 /// The loss of [`TemporalVae`] on standardised training data.
 pub struct Elbo<'a> {
@@ -95,7 +95,7 @@ impl Batch {
     }
 }
 
-fn indices(v: &[usize], device: &Device) -> Tensor<1, Int> {
+pub(super) fn indices(v: &[usize], device: &Device) -> Tensor<1, Int> {
     Tensor::from_ints(TensorData::new(v.iter().map(|&i| i as i32).collect::<Vec<_>>(), [v.len()]), device)
 }
 
