@@ -11,7 +11,7 @@
 
 use citebench_core::data::{Dataset, GroundTruth, LatentBlock, LatentGraph, Matrix, Observations, Perturbation};
 use citebench_core::metric::{MetricInput, MetricNeeds, MetricRegistry};
-use citebench_core::metrics::sampling::splitmix64;
+use citebench_core::seeding::splitmix64;
 use citebench_core::model::LatentEstimate;
 use std::time::Instant;
 

@@ -7,7 +7,8 @@
 //!   and the [`export_model!`] macro;
 //! - [`scenario`]: the scenario TOML schema and its error reporting;
 //! - [`runner`]: the engine that runs a scenario and writes results;
-//! - [`evaluate`]: scoring outputs saved as CSV files, the same way.
+//! - [`evaluate`]: scoring outputs saved as CSV files, the same way;
+//! - [`seeding`]: keyed seeds, so simulators draw independently of threads.
 //!
 //! This crate knows nothing of deep learning or of the ECS: simulators and
 //! models depend on it, never the other way round.
@@ -21,6 +22,7 @@ pub mod metrics;
 pub mod model;
 pub mod runner;
 pub mod scenario;
+pub mod seeding;
 pub mod simulator;
 
 /// The version of this crate; a plugin built against another refuses to load.

@@ -5,6 +5,7 @@
 //! scenes there are, or on the order systems visit them.
 
 use bevy_ecs::prelude::Resource;
+use citebench_core::seeding::keyed_seed;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -42,25 +43,6 @@ impl Streams {
     pub(crate) fn scene(&self, draw: Draw, scene: u64, step: u32) -> ChaCha8Rng {
         ChaCha8Rng::from_seed(keyed_seed(&[self.seed, draw as u64, scene, u64::from(step)]))
     }
-}
-
-/// SplitMix64's finaliser: a bijective mix of 64 bits.
-fn splitmix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
-/// A 256-bit seed hashed from `key` (its length first, so keys of
-/// different lengths sharing a prefix never collide by construction).
-fn keyed_seed(key: &[u64]) -> [u8; 32] {
-    let hash = key.iter().fold(splitmix64(key.len() as u64), |h, &word| splitmix64(h ^ word));
-    let mut seed = [0u8; 32];
-    for (i, chunk) in seed.chunks_exact_mut(8).enumerate() {
-        chunk.copy_from_slice(&splitmix64(hash.wrapping_add(i as u64)).to_le_bytes());
-    }
-    seed
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 //! ample for simulation, while ChaCha8 keeps every parameter and latent.
 
 use bevy_ecs::prelude::Resource;
+use citebench_core::seeding::keyed_seed;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -113,29 +114,9 @@ pub(crate) fn standard_normal(rng: &mut ChaCha8Rng) -> f32 {
     rng.sample(StandardNormal)
 }
 
-/// SplitMix64's finaliser: a bijective mix of 64 bits.
-fn splitmix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
 /// A ChaCha8 generator whose 256-bit key is hashed from `key`.
 fn keyed_rng(key: &[u64]) -> ChaCha8Rng {
     ChaCha8Rng::from_seed(keyed_seed(key))
-}
-
-/// A 256-bit seed hashed from `key`.
-fn keyed_seed(key: &[u64]) -> [u8; 32] {
-    // The length goes in first so that keys of different lengths that share
-    // a prefix never collide by construction.
-    let hash = key.iter().fold(splitmix64(key.len() as u64), |h, &word| splitmix64(h ^ word));
-    let mut seed = [0u8; 32];
-    for (i, chunk) in seed.chunks_exact_mut(8).enumerate() {
-        chunk.copy_from_slice(&splitmix64(hash.wrapping_add(i as u64)).to_le_bytes());
-    }
-    seed
 }
 
 #[cfg(test)]
