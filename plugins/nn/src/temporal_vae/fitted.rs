@@ -82,7 +82,7 @@ impl FittedTemporalVae {
             TemporalVae::new(shape, &mut Initialiser::new(&mut rng, compute.device()))
         };
         let training_seed = seeded(settings.seed, streams::TRAINING).next_u64();
-        let cohorts = Cohorts::new(train);
+        let cohorts = Cohorts::new(train, pairing.block_cells);
         let unit_pairs = trajectories.predecessor.iter().any(Option::is_some);
         let (network, _) = if pairing.by_units(unit_pairs, cohorts.paired_rows() > 0) {
             if trajectories.units.len() < 2 {

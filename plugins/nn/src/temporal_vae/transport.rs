@@ -17,8 +17,8 @@
 //! divide `m`; `n * ceil(m / n) - m` dummy rows take the optional copies
 //! left unused and may not take the others. The cost is `O(k^3)` in
 //! `k = n * ceil(m / n)`: milliseconds for the few hundred cells of a
-//! (perturbation, replicate, time point) group here; entropic transport
-//! (Sinkhorn) is the way to scale beyond some thousands.
+//! (perturbation, replicate, time point) group here; larger groups are
+//! paired in blocks (`super::pairing`).
 
 use crate::NnError;
 
@@ -38,6 +38,11 @@ pub fn balanced_assignment(cost: &[f64], n_current: usize, n_previous: usize) ->
     }
     if let Some(bad) = cost.iter().find(|c| !(c.is_finite() && **c >= 0.0)) {
         return Err(NnError::Data(format!("pairing costs must be finite and at least 0, got {bad}")));
+    }
+    if n_previous == 1 {
+        // One predecessor for all: no assignment to solve (and the square
+        // problem below would have n_current columns of copies).
+        return Ok(vec![0; n_current]);
     }
     let least = n_current / n_previous;
     let copies = n_current.div_ceil(n_previous);
