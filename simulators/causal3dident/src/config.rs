@@ -51,6 +51,8 @@ pub struct Causal3dIdentConfig {
     pub rotation_gamma: bool,
     /// Which scenes are observed at which time points.
     pub observation_mode: ObservationMode,
+    /// How the angles and hues enter the ground truth.
+    pub truth_angles: TruthAngles,
     /// Assumption violations, each `{ kind = "...", strength = s }`.
     pub violations: Vec<ViolationConfig>,
     /// Worker threads: 0 = all cores, 1 = sequential; never changes the data.
@@ -74,6 +76,7 @@ impl Default for Causal3dIdentConfig {
             angle_noise: 0.15,
             rotation_gamma: false,
             observation_mode: ObservationMode::Trajectories,
+            truth_angles: TruthAngles::Raw,
             violations: Vec::new(),
             threads: 0,
         }
@@ -90,6 +93,23 @@ pub enum ObservationMode {
     Trajectories,
     /// Each scene is observed once, at one time point.
     Snapshots,
+}
+
+/// How an angle or hue (a latent on the circle) is written in the ground
+/// truth. Metrics treat truth columns as points on a line, so a raw angle
+/// near 0 and one near 2 pi count as far apart although their images
+/// match; sine and cosine put the circle where linear and kernel R² can
+/// see it, as CITRIS scores its angles.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TruthAngles {
+    /// One column in [0, 2 pi), the latent as Causal3DIdent publishes it.
+    #[default]
+    Raw,
+    /// Two columns, `NAME_sin` and `NAME_cos`. MCC's one-to-one matching
+    /// then pairs single latents with sines and cosines of a circle the
+    /// model may embed at any rotation: read R² on these data, not MCC.
+    SinCos,
 }
 
 impl Causal3dIdentConfig {

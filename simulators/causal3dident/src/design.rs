@@ -6,7 +6,8 @@
 use citebench_core::config::ConfigError;
 use citebench_core::data::Perturbation;
 
-use crate::config::{Causal3dIdentConfig, invalid};
+use crate::config::{Causal3dIdentConfig, TruthAngles, invalid};
+use std::ops::Range;
 use crate::latents::Latent;
 use crate::mechanism::HueGoal;
 
@@ -28,6 +29,8 @@ pub(crate) struct Design {
     pub(crate) dynamic: Vec<Latent>,
     /// Whether the truth has an `object_class` column (more than one shape).
     pub(crate) class_latent: bool,
+    /// Whether each angle is two truth columns (sine, cosine) instead of one.
+    pub(crate) angles_as_sin_cos: bool,
 }
 
 impl Design {
@@ -42,13 +45,25 @@ impl Design {
         mask
     }
 
-    /// The truth's column of `latent`, if it is one.
-    pub(crate) fn column(&self, latent: Latent) -> Option<usize> {
-        self.dynamic.iter().position(|&l| l == latent).map(|i| i + usize::from(self.class_latent))
+    /// How many truth columns `latent` takes when it moves.
+    pub(crate) fn width(&self, latent: Latent) -> usize {
+        if self.angles_as_sin_cos && latent.is_angle() { 2 } else { 1 }
+    }
+
+    /// The truth's columns of `latent`: empty when it is not in the truth.
+    pub(crate) fn columns(&self, latent: Latent) -> Range<usize> {
+        let mut start = usize::from(self.class_latent);
+        for &l in &self.dynamic {
+            if l == latent {
+                return start..start + self.width(l);
+            }
+            start += self.width(l);
+        }
+        0..0
     }
 
     pub(crate) fn n_columns(&self) -> usize {
-        self.dynamic.len() + usize::from(self.class_latent)
+        usize::from(self.class_latent) + self.dynamic.iter().map(|&l| self.width(l)).sum::<usize>()
     }
 }
 
@@ -129,6 +144,7 @@ impl Causal3dIdentConfig {
             conditions,
             dynamic,
             class_latent: self.shapes.len() > 1,
+            angles_as_sin_cos: self.truth_angles == TruthAngles::SinCos,
         })
     }
 
@@ -158,8 +174,15 @@ mod tests {
         assert_eq!(on, vec![Latent::PosX, Latent::PosY, Latent::PosZ, Latent::ObjectHue]);
         // Class first (invariant), then the nine moving latents; gamma is not one.
         assert_eq!(design.n_columns(), 10);
-        assert_eq!(design.column(Latent::PosX), Some(1));
-        assert_eq!(design.column(Latent::RotGamma), None);
+        assert_eq!(design.columns(Latent::PosX), 1..2);
+        assert_eq!(design.columns(Latent::BackgroundHue), 9..10);
+        assert!(design.columns(Latent::RotGamma).is_empty());
+        // As sines and cosines, the six angles and hues take two columns each.
+        let circular = Causal3dIdentConfig { truth_angles: TruthAngles::SinCos, ..config }.design().unwrap();
+        assert_eq!(circular.n_columns(), 16);
+        assert_eq!(circular.columns(Latent::PosZ), 3..4);
+        assert_eq!(circular.columns(Latent::RotAlpha), 4..6);
+        assert_eq!(circular.columns(Latent::BackgroundHue), 14..16);
         // The default rotation group leaves gamma out.
         let rotation = Causal3dIdentConfig::default().design().unwrap().target_latents[1].clone();
         assert_eq!(rotation, vec![Latent::RotAlpha, Latent::RotBeta]);

@@ -26,7 +26,8 @@
 //! (channel-major), marked as such by the observations' image shape. The
 //! ground truth holds, per row, the class (as its index into `shapes`,
 //! the invariant block, only with more than one shape) and the moving
-//! latents in [`Latent`] order (`rot_gamma` only when it moves).
+//! latents in [`Latent`] order (`rot_gamma` only when it moves), each angle
+//! raw or as its sine and cosine ([`TruthAngles`]).
 
 pub mod color;
 mod config;
@@ -46,7 +47,7 @@ mod world;
 #[cfg(test)]
 mod tests;
 
-pub use config::{Causal3dIdentConfig, ObservationMode};
+pub use config::{Causal3dIdentConfig, ObservationMode, TruthAngles};
 pub use error::Causal3dError;
 pub use latents::{Latent, SceneLatents};
 pub use mesh::Shape;
@@ -65,11 +66,16 @@ impl Causal3dIdent {
         simulation::simulate(config, seed)
     }
 
-    /// The names of the ground truth's latent columns for `config`.
-    pub fn latent_names(config: &Causal3dIdentConfig) -> Vec<&'static str> {
-        let class = (config.shapes.len() > 1).then_some("object_class");
+    /// The names of the ground truth's latent columns for `config`: an
+    /// angle as sine and cosine is `NAME_sin`, `NAME_cos`.
+    pub fn latent_names(config: &Causal3dIdentConfig) -> Vec<String> {
+        let class = (config.shapes.len() > 1).then(|| "object_class".to_string());
         let moving = Latent::ALL.into_iter().filter(|&l| config.rotation_gamma || l != Latent::RotGamma);
-        class.into_iter().chain(moving.map(Latent::name)).collect()
+        let columns = moving.flat_map(|l| match config.truth_angles {
+            TruthAngles::SinCos if l.is_angle() => vec![format!("{}_sin", l.name()), format!("{}_cos", l.name())],
+            _ => vec![l.name().to_string()],
+        });
+        class.into_iter().chain(columns).collect()
     }
 }
 

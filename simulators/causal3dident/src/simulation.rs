@@ -163,10 +163,17 @@ fn assemble(
         if design.class_latent {
             latents.push(row.class as f32);
         }
-        latents.extend(design.dynamic.iter().map(|&l| row.state.get(l)));
+        for &l in &design.dynamic {
+            let v = row.state.get(l);
+            if design.width(l) == 2 {
+                latents.extend([v.sin(), v.cos()]);
+            } else {
+                latents.push(v);
+            }
+        }
     }
     let mut blocks = vec![LatentBlock::Invariant; usize::from(design.class_latent)];
-    blocks.extend(std::iter::repeat_n(LatentBlock::Dynamic, design.dynamic.len()));
+    blocks.extend(std::iter::repeat_n(LatentBlock::Dynamic, columns - blocks.len()));
     let truth = GroundTruth {
         latents: Matrix::new(rows.len(), columns, latents).map_err(|e| failed(&e))?,
         blocks,
@@ -174,7 +181,7 @@ fn assemble(
         target_latents: design
             .target_latents
             .iter()
-            .map(|ls| ls.iter().filter_map(|&l| design.column(l)).collect())
+            .map(|ls| ls.iter().flat_map(|&l| design.columns(l)).collect())
             .collect(),
     };
     Ok(Simulation { dataset, truth })
@@ -182,22 +189,25 @@ fn assemble(
 
 /// Every latent's edge from its own previous value and from its goal's
 /// parents at the previous step; with instantaneous effects, also from
-/// the parents at the same step.
+/// the parents at the same step. An angle written as sine and cosine has
+/// the edges of the angle on both columns, from both of each parent's.
 fn edges(design: &Design, transition: &Transition) -> Vec<Edge> {
     let hue_from_others = transition.hue_goals.iter().any(|g| g.reads_other_hues());
     let mut edges = Vec::new();
     for &latent in &design.dynamic {
-        let Some(to) = design.column(latent) else { continue };
-        edges.push(Edge { from: to, to, lag: 1 });
-        for &parent in mechanism::parents(latent, hue_from_others) {
-            let Some(from) = design.column(parent) else { continue };
-            edges.push(Edge { from, to, lag: 1 });
-            if transition.instantaneous > 0.0 {
-                edges.push(Edge { from, to, lag: 0 });
+        for to in design.columns(latent) {
+            edges.extend(design.columns(latent).map(|from| Edge { from, to, lag: 1 }));
+            for &parent in mechanism::parents(latent, hue_from_others) {
+                for from in design.columns(parent) {
+                    edges.push(Edge { from, to, lag: 1 });
+                    if transition.instantaneous > 0.0 {
+                        edges.push(Edge { from, to, lag: 0 });
+                    }
+                }
             }
-        }
-        if latent == Latent::ObjectHue && design.class_latent {
-            edges.push(Edge { from: 0, to, lag: 1 });
+            if latent == Latent::ObjectHue && design.class_latent {
+                edges.push(Edge { from: 0, to, lag: 1 });
+            }
         }
     }
     edges

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use crate::latents::{Latent, SceneLatents};
 use crate::mesh::Shape;
 use crate::render::Renderer;
-use crate::{Causal3dIdent, Causal3dIdentConfig, ObservationMode, ViolationConfig, ViolationKind};
+use crate::{Causal3dIdent, Causal3dIdentConfig, ObservationMode, TruthAngles, ViolationConfig, ViolationKind};
 
 /// A CI-sized configuration: 16 x 16 images, few scenes.
 fn small() -> Causal3dIdentConfig {
@@ -170,6 +170,40 @@ fn the_dataset_is_images_with_its_truth() {
     assert_eq!(units.len(), 7 * 4, "every scene once");
 }
 
+#[test]
+fn angles_as_sines_and_cosines_are_the_same_scenes_on_the_circle() {
+    let raw_config = Causal3dIdentConfig { shapes: vec![Shape::Teapot, Shape::Knot], ..small() };
+    let circular_config = Causal3dIdentConfig { truth_angles: TruthAngles::SinCos, ..raw_config.clone() };
+    let raw = Causal3dIdent::simulate_config(&raw_config, 4).unwrap();
+    let circular = Causal3dIdent::simulate_config(&circular_config, 4).unwrap();
+    assert_eq!(raw.dataset, circular.dataset, "only the truth's encoding changes");
+    let (raw_names, names) = (Causal3dIdent::latent_names(&raw_config), Causal3dIdent::latent_names(&circular_config));
+    assert_eq!(circular.truth.latents.cols(), names.len());
+    assert_eq!(names.len(), 1 + 3 + 2 * 6, "class, positions, six angles and hues as two columns");
+    for (j, name) in raw_names.iter().enumerate() {
+        let latent = Latent::ALL.into_iter().find(|l| l.name() == name);
+        let column = |suffix: &str| names.iter().position(|n| *n == format!("{name}{suffix}")).unwrap();
+        for i in 0..raw.truth.latents.rows() {
+            let v = raw.truth.latents.get(i, j);
+            if latent.is_some_and(Latent::is_angle) {
+                assert!((circular.truth.latents.get(i, column("_sin")) - v.sin()).abs() < 1e-6);
+                assert!((circular.truth.latents.get(i, column("_cos")) - v.cos()).abs() < 1e-6);
+            } else {
+                assert_eq!(circular.truth.latents.get(i, column("")), v);
+            }
+        }
+    }
+    // Blocks, graph and targets follow the columns: object_hue's goal reads
+    // the class, so both its columns have an edge from column 0.
+    let truth = &circular.truth;
+    assert_eq!(truth.blocks.len(), names.len());
+    assert!(truth.graph.edges.iter().all(|e| e.from < names.len() && e.to < names.len()));
+    let hue: Vec<usize> = ["object_hue_sin", "object_hue_cos"].map(|n| names.iter().position(|m| m == n).unwrap()).to_vec();
+    assert!(hue.iter().all(|&to| truth.graph.edges.iter().any(|e| e.from == 0 && e.to == to)));
+    let object_hue_target = raw_config.targets.iter().position(|t| t == "object_hue").unwrap();
+    assert_eq!(truth.target_latents[object_hue_target], hue);
+}
+
 /// Under an intervention on the background hue its values are uniform and
 /// forget the previous step; unperturbed, each step moves it by noise only.
 #[test]
@@ -184,7 +218,7 @@ fn an_intervention_replaces_its_latent_by_uniform_draws() {
     };
     let sim = Causal3dIdent::simulate_config(&config, 3).unwrap();
     let obs = &sim.dataset.observations;
-    let column = Causal3dIdent::latent_names(&config).iter().position(|&n| n == "background_hue").unwrap();
+    let column = Causal3dIdent::latent_names(&config).iter().position(|n| n == "background_hue").unwrap();
     let hue = |i: usize| sim.truth.latents.get(i, column);
     let mut steps = [Vec::new(), Vec::new()];
     let mut quarters = [0usize; 4];
