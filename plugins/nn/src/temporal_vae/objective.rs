@@ -156,21 +156,47 @@ impl Objective for Elbo<'_> {
             total = total + kl.mul_scalar(w.beta);
         }
         if !batch.current.is_empty() {
-            let current = indices(&batch.current, device);
-            let z_t = z.clone().select(0, current.clone());
-            // `[z_{t-1}, ..., z_{t-lags}]`, the transition's input.
-            let history = Tensor::cat(batch.previous.iter().map(|p| z.clone().select(0, indices(p, device))).collect(), 1);
             let targets: Vec<&[u32]> = batch.current.iter().map(|&l| self.trajectories.targets[batch.rows[l]].as_slice()).collect();
-            let log_p = model.log_transition(&model.effect(&targets, device), history, z_t.clone());
-            let log_q = log_density(z_t, posterior.z_mean.select(0, current.clone()), posterior.z_log_var.select(0, current));
-            total = total + (log_q - log_p).sum().mul_scalar(w.gamma);
+            let steps = Steps { current: &batch.current, previous: &batch.previous, targets: &targets };
+            total = total + temporal_kl(model, &z, posterior.z_mean, posterior.z_log_var, &steps, device).mul_scalar(w.gamma);
         }
-        let mut total = total.div_scalar(n as f32);
-        if let Some(a) = alignment {
-            total = total + a.mul_scalar(w.alignment);
-        }
-        total + model.sparsity_penalty().mul_scalar(w.sparsity)
+        per_item(model, total, n, alignment, w)
     }
+}
+
+/// Minibatch rows with a predecessor, as the temporal term needs them.
+pub(super) struct Steps<'a> {
+    /// Positions of the rows `z_t`.
+    pub current: &'a [usize],
+    /// Per lag, the positions of `z_{t-1}`, ..., `z_{t-lags}`, aligned with `current`.
+    pub previous: &'a [Vec<usize>],
+    /// Per row of `current`, its perturbation's targets.
+    pub targets: &'a [&'a [u32]],
+}
+
+/// The Monte-Carlo temporal KL, `sum (log q(z_t | x_t) - log p(z_t |
+/// history, perturbation))` over `steps`, for `z` drawn from the posterior
+/// `(z_mean, z_log_var)` of the minibatch's rows. Shared by the trajectory
+/// loss and the paired (snapshot) loss, which differ only in which rows
+/// precede which.
+pub(super) fn temporal_kl(model: &TemporalVae, z: &Tensor<2>, z_mean: Tensor<2>, z_log_var: Tensor<2>, steps: &Steps, device: &Device) -> Tensor<1> {
+    let current = indices(steps.current, device);
+    let z_t = z.clone().select(0, current.clone());
+    // `[z_{t-1}, ..., z_{t-lags}]`, the transition's input.
+    let history = Tensor::cat(steps.previous.iter().map(|p| z.clone().select(0, indices(p, device))).collect(), 1);
+    let log_p = model.log_transition(&model.effect(steps.targets, device), history, z_t.clone());
+    let log_q = log_density(z_t, z_mean.select(0, current.clone()), z_log_var.select(0, current));
+    (log_q - log_p).sum()
+}
+
+/// The weighted terms divided by the `n` items, plus the alignment and
+/// sparsity penalties (which are per batch already).
+pub(super) fn per_item(model: &TemporalVae, total: Tensor<1>, n: usize, alignment: Option<Tensor<1>>, w: Weights) -> Tensor<1> {
+    let mut total = total.div_scalar(n as f32);
+    if let Some(a) = alignment {
+        total = total + a.mul_scalar(w.alignment);
+    }
+    total + model.sparsity_penalty().mul_scalar(w.sparsity)
 }
 
 #[cfg(test)]

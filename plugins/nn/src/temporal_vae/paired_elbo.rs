@@ -14,10 +14,10 @@
 //! epoch whatever the pairing. The sum is divided by the number of items.
 
 use super::network::TemporalVae;
-use super::objective::{MIN_ALIGNMENT_GROUP, Weights, indices};
+use super::objective::{MIN_ALIGNMENT_GROUP, Steps, Weights, indices, per_item, temporal_kl};
 use super::pairing::{Cohorts, Pairing, PairingSpace};
 use super::trajectories::Trajectories;
-use crate::gaussian::{kl_to_standard_normal, log_density, reparameterise, standard_normal};
+use crate::gaussian::{kl_to_standard_normal, reparameterise, standard_normal};
 use crate::{Groups, NnError, Objective};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -129,19 +129,11 @@ impl Objective for PairedElbo<'_> {
             total = total + kl.mul_scalar(w.beta);
         }
         if !batch.current.is_empty() {
-            let current = indices(&batch.current, device);
-            let z_t = z.clone().select(0, current.clone());
-            let history = Tensor::cat(batch.previous.iter().map(|p| z.clone().select(0, indices(p, device))).collect(), 1);
             let targets: Vec<&[u32]> = batch.current.iter().map(|&l| self.rows.targets[batch.rows[l]].as_slice()).collect();
-            let log_p = model.log_transition(&model.effect(&targets, device), history, z_t.clone());
-            let log_q = log_density(z_t, posterior.z_mean.select(0, current.clone()), posterior.z_log_var.select(0, current));
-            total = total + (log_q - log_p).sum().mul_scalar(w.gamma);
+            let steps = Steps { current: &batch.current, previous: &batch.previous, targets: &targets };
+            total = total + temporal_kl(model, &z, posterior.z_mean, posterior.z_log_var, &steps, device).mul_scalar(w.gamma);
         }
-        let mut total = total.div_scalar(n as f32);
-        if let Some(a) = alignment {
-            total = total + a.mul_scalar(w.alignment);
-        }
-        total + model.sparsity_penalty().mul_scalar(w.sparsity)
+        per_item(model, total, n, alignment, w)
     }
 
     fn begin_epoch(&self, model: &TemporalVae, epoch: usize, device: &Device) -> Result<(), NnError> {
