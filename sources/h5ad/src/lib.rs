@@ -107,7 +107,8 @@ impl H5adSource {
         let design = Design::read(&data, config)?;
         let prepared = prepare(&data, &design, config)?;
         let n_genes = prepared.genes.len();
-        let x = Matrix::new(prepared.rows, n_genes, prepared.values).expect("prepare fills rows x genes");
+        let x = Matrix::new(prepared.rows, n_genes, prepared.values)
+            .map_err(|e| SourceError::data(&data, format!("inconsistent preparation: {e}")))?;
         let (p, rest): (Vec<u32>, Vec<(u32, u32)>) = prepared.conditions.iter().map(|&(p, t, r)| (p, (t, r))).unzip();
         let (t, r): (Vec<u32>, Vec<u32>) = rest.into_iter().unzip();
         let n_targets = design.target_names.len() as u32;

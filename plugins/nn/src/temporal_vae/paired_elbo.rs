@@ -23,7 +23,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{PoisonError, RwLock};
 
 /// The loss of [`TemporalVae`] on standardised snapshot rows.
 pub struct PairedElbo<'a> {
@@ -93,7 +93,9 @@ impl Objective for PairedElbo<'_> {
 
     fn loss(&self, model: &TemporalVae, items: &[usize], rng: &mut ChaCha8Rng, device: &Device) -> Tensor<1> {
         let sizes = model.shape();
-        let batch = Batch::new(items, &self.predecessor.read().expect("pairing lock"), sizes.lags);
+        // A poisoned lock only means another thread panicked mid-write of a
+        // whole Vec; the pairing it holds is still a valid one.
+        let batch = Batch::new(items, &self.predecessor.read().unwrap_or_else(PoisonError::into_inner), sizes.lags);
         let (n, all) = (batch.items, batch.rows.len());
         let mut x = Vec::with_capacity(all * self.features);
         for &r in &batch.rows {
@@ -147,7 +149,7 @@ impl Objective for PairedElbo<'_> {
                 self.cohorts.pair(&z, model.shape().dynamic)?
             }
         };
-        *self.predecessor.write().expect("pairing lock") = predecessor;
+        *self.predecessor.write().unwrap_or_else(PoisonError::into_inner) = predecessor;
         Ok(())
     }
 }
